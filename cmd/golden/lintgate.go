@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/lint"
+	"github.com/goldenci/golden/result"
+	"github.com/goldenci/golden/sarif"
+)
+
+var lintGateCmd = &command{
+	Name:    "lint-gate",
+	Summary: "fail when a lint report (golangci-lint, ruff, ESLint) has findings",
+	Usage:   "lint-gate --report FILE --format golangci-lint|ruff|eslint [--source DIR] [--fail-on SEVERITY] [--json] [--sarif FILE] [--stage NAME] [--result FILE]",
+	Help: `
+lint-gate reads the JSON report of a lint tool, prints its findings as
+"file:line:column: rule: message [SEVERITY]" (most severe first) and a
+count, and fails (exit 1) when any finding is at or above --fail-on. The
+default, LOW, fails on any finding, as the linters themselves do.
+
+Reports and severities:
+  golangci-lint  golangci-lint run --output.json.path=FILE (v2). The rule is
+                 the linter. Severity "error" or none is HIGH, "warning"
+                 MEDIUM, anything else ("info", "hint") LOW.
+  ruff           ruff check --output-format=json. Every finding is HIGH.
+  eslint         eslint -f json. Errors (2) are HIGH, warnings (1) MEDIUM.
+
+Absolute paths under --source (ESLint always writes them) are shown
+relative to it. --sarif also writes the findings as SARIF 2.1.0, for code
+scanning; --result records the findings in the stage "lint" (see --stage).
+A report that is missing or malformed, or in which golangci-lint says it
+hit an error, is bad input (exit 2).
+
+Example:
+  golangci-lint run --output.json.path=golangci-lint.json ./... || true
+  golden lint-gate --report golangci-lint.json --format golangci-lint \
+    --sarif golden-reports/golangci-lint.sarif`,
+}
+
+func init() {
+	// Run is set here: runLintGate refers to lintGateCmd, so it cannot be in the literal.
+	lintGateCmd.Run = runLintGate
+	register(lintGateCmd)
+}
+
+// lintToolInfo is the home page of each lint tool, for SARIF.
+var lintToolInfo = map[lint.Format]string{
+	lint.GolangciLint: "https://golangci-lint.run",
+	lint.Ruff:         "https://docs.astral.sh/ruff/",
+	lint.ESLint:       "https://eslint.org",
+}
+
+// lintVerdict is lint-gate's --json output.
+type lintVerdict struct {
+	Tool     string                  `json:"tool"`
+	Report   string                  `json:"report"`
+	FailOn   result.Severity         `json:"failOn"`
+	Passed   bool                    `json:"passed"`
+	Total    int                     `json:"total"`
+	Failing  int                     `json:"failing"` // findings at or above failOn
+	Counts   map[result.Severity]int `json:"counts"`
+	Findings []result.Finding        `json:"findings"`
+}
+
+func runLintGate(ctx context.Context, e *Env, args []string) error {
+	start := e.Now()
+	fs := lintGateCmd.flagSet(e)
+	report := fs.String("report", "", "the lint tool's JSON report `FILE` (- reads stdin)")
+	format := fs.String("format", "", "the report's `FORMAT`: golangci-lint, ruff or eslint")
+	source := fs.String("source", ".", "the `DIR` the linter ran on: absolute paths under it are shown relative to it")
+	failOn := fs.String("fail-on", string(result.Low), "fail on findings of this `SEVERITY` or worse: CRITICAL, HIGH, MEDIUM, LOW (any finding) or UNKNOWN")
+	asJSON := fs.Bool("json", false, "print the verdict and the findings as JSON instead of text")
+	sarifPath := fs.String("sarif", "", "also write the findings as SARIF 2.1.0 to `FILE`")
+	stage := fs.String("stage", "lint", "the `NAME` of the stage recorded in --result (e.g. lint-go, lint-js when a pipeline runs several linters)")
+	resultPath := resultFlag(fs, e)
+	if err := lintGateCmd.parseFlags(e, fs, args); err != nil {
+		return err
+	}
+
+	var findings []result.Finding
+	var summary string
+	err := func() error {
+		if *report == "" {
+			return exitcode.Inputf("--report is required (see 'golden lint-gate --help')")
+		}
+		if *format == "" {
+			return exitcode.Inputf("--format is required: golangci-lint, ruff or eslint")
+		}
+		f, err := lint.ParseFormat(*format)
+		if err != nil {
+			return exitcode.Inputf("--format: %v", err)
+		}
+		threshold, err := result.ParseSeverity(*failOn)
+		if err != nil {
+			return exitcode.Inputf("--fail-on: %v", err)
+		}
+		if strings.TrimSpace(*stage) == "" {
+			return exitcode.Inputf("--stage must not be empty")
+		}
+		opts := lint.Options{Source: *source}
+		if *report == "-" {
+			findings, err = lint.Parse(e.Stdin, "stdin", f, opts)
+		} else {
+			findings, err = lint.ParseFile(*report, f, opts)
+		}
+		if err != nil {
+			return err
+		}
+		result.SortFindings(findings)
+		failing := 0
+		for _, fd := range findings {
+			if fd.Severity.Rank() >= threshold.Rank() {
+				failing++
+			}
+		}
+		summary = lintSummary(f, findings, failing, threshold)
+
+		if *sarifPath != "" {
+			if err := lintWriteSARIF(*sarifPath, sarif.Run{Tool: string(f), InfoURI: lintToolInfo[f], Findings: findings}); err != nil {
+				return err
+			}
+		}
+		if *asJSON {
+			v := lintVerdict{
+				Tool: string(f), Report: *report, FailOn: threshold, Passed: failing == 0,
+				Total: len(findings), Failing: failing, Counts: lintCounts(findings), Findings: findings,
+			}
+			if v.Findings == nil {
+				v.Findings = []result.Finding{}
+			}
+			if err := printGateJSON(e.Stdout, v); err != nil {
+				return exitcode.InfraError(err)
+			}
+		} else {
+			var out strings.Builder
+			printLintFindings(&out, findings)
+			out.WriteString(summary + "\n")
+			if _, err := io.WriteString(e.Stdout, out.String()); err != nil {
+				return exitcode.InfraError(err)
+			}
+		}
+		if failing > 0 {
+			return exitcode.Gatef("%d of %d findings at or above %s", failing, len(findings), threshold)
+		}
+		return nil
+	}()
+
+	end := e.Now()
+	st := result.Stage{
+		Name:      strings.TrimSpace(*stage),
+		Status:    stageOf(err),
+		StartedAt: start.UTC(),
+		Seconds:   end.Sub(start).Seconds(),
+		Summary:   summary,
+		Findings:  findings,
+	}
+	if st.Name == "" {
+		st.Name = "lint"
+	}
+	if err != nil {
+		st.Error = err.Error()
+	}
+	if rerr := record(e, *resultPath, func(r *result.Run) { r.SetStage(st) }); rerr != nil {
+		if err == nil {
+			return rerr
+		}
+		_, _ = fmt.Fprintf(e.Stderr, "golden lint-gate: %v\n", rerr) // the gate's own error wins
+	}
+	return err
+}
+
+// lintSummary is the one-line outcome:
+// "golangci-lint: 5 findings (3 HIGH, 1 MEDIUM, 1 LOW), 5 at or above LOW".
+func lintSummary(f lint.Format, findings []result.Finding, failing int, threshold result.Severity) string {
+	if len(findings) == 0 {
+		return fmt.Sprintf("%s: no findings", f)
+	}
+	counts := lintCounts(findings)
+	var parts []string
+	for _, s := range result.Severities {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	return fmt.Sprintf("%s: %s (%s), %d at or above %s", f, lintPlural(len(findings), "finding"), strings.Join(parts, ", "), failing, threshold)
+}
+
+func lintCounts(findings []result.Finding) map[result.Severity]int {
+	counts := map[result.Severity]int{}
+	for _, f := range findings {
+		counts[f.Severity]++
+	}
+	return counts
+}
+
+func lintPlural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// printLintFindings prints one finding a line, compiler style; the lines of a
+// multi-line message are indented.
+func printLintFindings(w *strings.Builder, findings []result.Finding) {
+	for _, f := range findings {
+		loc := f.Location()
+		if loc == "" {
+			loc = "(no file)"
+		}
+		msg := strings.ReplaceAll(strings.TrimRight(f.Message, "\n"), "\n", "\n\t")
+		fmt.Fprintf(w, "%s: %s: %s [%s]\n", loc, f.RuleID, msg, f.Severity)
+	}
+}
+
+// lintWriteSARIF writes a SARIF log to path, creating its directory.
+func lintWriteSARIF(path string, runs ...sarif.Run) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return exitcode.InfraError(fmt.Errorf("writing SARIF: %w", err))
+		}
+	}
+	if err := sarif.WriteFile(path, runs...); err != nil {
+		return exitcode.InfraError(err)
+	}
+	return nil
+}
+
+// printGateJSON prints v as indented JSON.
+func printGateJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

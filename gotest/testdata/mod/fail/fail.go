@@ -1,0 +1,2 @@
+// Package fail has failing tests.
+package fail

@@ -1,0 +1,3 @@
+module example.com/gotestfixture
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/gotesttimeout
+
+go 1.26
