@@ -1,0 +1,175 @@
+package scan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goldenci/golden/result"
+)
+
+// DefaultSeverities are the severities that fail the gate unless told
+// otherwise.
+var DefaultSeverities = []result.Severity{result.High, result.Critical}
+
+// Kinds are the kinds of finding a scan reports, in display order.
+var Kinds = []result.Kind{result.KindVulnerability, result.KindSecret, result.KindMisconfiguration}
+
+// ParseSeverities reads a comma-separated severity list such as
+// "HIGH,CRITICAL" (case-insensitive, spaces allowed). It returns the
+// distinct severities, most severe first.
+func ParseSeverities(s string) ([]result.Severity, error) {
+	seen := map[result.Severity]bool{}
+	for _, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		sev, err := result.ParseSeverity(part)
+		if err != nil {
+			return nil, err
+		}
+		seen[sev] = true
+	}
+	if len(seen) == 0 {
+		return nil, fmt.Errorf("no severity in %q (want a comma list of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN)", s)
+	}
+	var out []result.Severity
+	for _, sev := range result.Severities {
+		if seen[sev] {
+			out = append(out, sev)
+		}
+	}
+	return out, nil
+}
+
+// Policy is what fails the gate.
+type Policy struct {
+	// Severities fail the gate; nil means DefaultSeverities.
+	Severities []result.Severity
+	// IgnoreUnfixed lets vulnerabilities without a fixed version pass:
+	// they are still counted and reported, but do not fail the gate.
+	IgnoreUnfixed bool
+	// Ignore drops the findings it matches (nil ignores nothing).
+	Ignore *IgnoreList
+	// Now decides which ignore entries have expired.
+	Now time.Time
+}
+
+// Counts holds a number per severity.
+type Counts map[result.Severity]int
+
+// Total is the sum over all severities.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Ignored is a finding dropped by an ignore entry.
+type Ignored struct {
+	Finding Finding
+	Entry   IgnoreEntry
+}
+
+// Outcome is the result of gating findings.
+type Outcome struct {
+	// Findings are the findings that remain after the ignore list,
+	// sorted most severe first.
+	Findings []Finding
+	// Counts counts Findings by severity; every severity has a key.
+	Counts Counts
+	// ByKind counts Findings by kind and severity; every kind of Kinds
+	// and every severity has a key.
+	ByKind map[result.Kind]Counts
+	// Failed are the findings that fail the gate, sorted like Findings.
+	Failed []Finding
+	// Ignored are the findings an ignore entry dropped.
+	Ignored []Ignored
+	// Unfixed counts the vulnerabilities at a failing severity that
+	// passed only because of Policy.IgnoreUnfixed.
+	Unfixed int
+	// Passed is true when nothing failed.
+	Passed bool
+}
+
+// Evaluate applies the ignore list to findings, counts what remains
+// and decides the gate.
+func Evaluate(findings []Finding, p Policy) Outcome {
+	sevs := p.Severities
+	if len(sevs) == 0 {
+		sevs = DefaultSeverities
+	}
+	failing := map[result.Severity]bool{}
+	for _, s := range sevs {
+		failing[s] = true
+	}
+	o := Outcome{Counts: newCounts(), ByKind: map[result.Kind]Counts{}}
+	for _, k := range Kinds {
+		o.ByKind[k] = newCounts()
+	}
+	for _, f := range findings {
+		if e := p.Ignore.Match(f, p.Now); e != nil {
+			o.Ignored = append(o.Ignored, Ignored{Finding: f, Entry: *e})
+			continue
+		}
+		o.Findings = append(o.Findings, f)
+		o.Counts[f.Severity]++
+		if o.ByKind[f.Kind] == nil {
+			o.ByKind[f.Kind] = newCounts()
+		}
+		o.ByKind[f.Kind][f.Severity]++
+		if !failing[f.Severity] {
+			continue
+		}
+		if p.IgnoreUnfixed && f.Kind == result.KindVulnerability && f.FixedVersion == "" {
+			o.Unfixed++
+			continue
+		}
+		o.Failed = append(o.Failed, f)
+	}
+	sortFindings(o.Findings)
+	sortFindings(o.Failed)
+	o.Passed = len(o.Failed) == 0
+	return o
+}
+
+func newCounts() Counts {
+	c := Counts{}
+	for _, s := range result.Severities {
+		c[s] = 0
+	}
+	return c
+}
+
+// sortFindings orders findings as result.SortFindings does (most severe
+// first, then file, line, column, rule, message), ties broken by kind
+// and package so that the order never depends on the input's.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		switch {
+		case a.Severity.Rank() != b.Severity.Rank():
+			return a.Severity.Rank() > b.Severity.Rank()
+		case a.File != b.File:
+			return a.File < b.File
+		case a.Line != b.Line:
+			return a.Line < b.Line
+		case a.Column != b.Column:
+			return a.Column < b.Column
+		case a.RuleID != b.RuleID:
+			return a.RuleID < b.RuleID
+		case a.Message != b.Message:
+			return a.Message < b.Message
+		case a.Kind != b.Kind:
+			return a.Kind < b.Kind
+		case a.Package != b.Package:
+			return a.Package < b.Package
+		case a.InstalledVersion != b.InstalledVersion:
+			return a.InstalledVersion < b.InstalledVersion
+		}
+		return a.PkgPath < b.PkgPath
+	})
+}

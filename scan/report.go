@@ -1,0 +1,272 @@
+// Package scan reads Trivy JSON reports, applies an ignore list
+// (.trivyignore or .trivyignore.yaml, in Trivy's own syntax) and gates on
+// the severities of the vulnerabilities, secrets and failed
+// misconfigurations that remain.
+//
+// The flow is: ParseReport (or LoadReport) → Findings → Evaluate with a
+// Policy. Findings never carry secret material: a secret finding keeps
+// Trivy's rule ID and title, never the matched text or code lines.
+package scan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aquasecurity/trivy/pkg/types"
+
+	"github.com/goldenci/golden/result"
+)
+
+// SchemaVersion is the Trivy JSON report schema this package reads.
+const SchemaVersion = 2
+
+// Tool is the tool name recorded on every finding.
+const Tool = "trivy"
+
+// ParseReport decodes a Trivy JSON report (trivy ... --format json).
+// name is used in error messages, which give the line of JSON syntax
+// and type errors. Reports of another SchemaVersion are rejected.
+func ParseReport(r io.Reader, name string) (*types.Report, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading trivy report %q: %w", name, err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("parsing trivy report %q: the file is empty", name)
+	}
+	var rep types.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, fmt.Errorf("parsing trivy report %q: %w", name, describeJSONError(data, err))
+	}
+	switch rep.SchemaVersion {
+	case SchemaVersion:
+	case 0:
+		return nil, fmt.Errorf("parsing trivy report %q: no SchemaVersion: not a Trivy JSON report (trivy --format json)", name)
+	default:
+		return nil, fmt.Errorf("parsing trivy report %q: SchemaVersion %d is not supported (want %d)", name, rep.SchemaVersion, SchemaVersion)
+	}
+	return &rep, nil
+}
+
+// LoadReport reads the Trivy JSON report at path. A missing file is an
+// fs.ErrNotExist error.
+func LoadReport(path string) (*types.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening trivy report: %w", err)
+	}
+	defer f.Close()
+	return ParseReport(f, path)
+}
+
+// describeJSONError adds the line (and column) of a JSON syntax or type
+// error.
+func describeJSONError(data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return err
+	}
+	line, col := position(data, off)
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
+
+// position turns a byte offset into a 1-based line and column.
+func position(data []byte, off int64) (line, col int) {
+	before := data[:off]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	col = int(off) - bytes.LastIndexByte(before, '\n')
+	if col < 1 {
+		col = 1
+	}
+	return line, col
+}
+
+// Finding is one finding of a Trivy report: the result.Finding recorded
+// in the run, plus what an ignore entry can match on.
+type Finding struct {
+	result.Finding
+	// Target is the Trivy result's target: a file path for filesystem
+	// and repository scans, "image (os version)" or a path inside the
+	// image for image scans.
+	Target string
+	// PkgPath is the file a language package was found in (jar, egg,
+	// binary), when Trivy gives one.
+	PkgPath string
+	// PURL is the package URL of a vulnerable package, when Trivy gives
+	// one.
+	PURL string
+	// Aliases are further IDs an ignore entry may name (the AVD ID of a
+	// misconfiguration).
+	Aliases []string
+}
+
+// IDs returns the IDs an ignore entry can name for f: its rule ID and
+// aliases.
+func (f Finding) IDs() []string {
+	return append([]string{f.RuleID}, f.Aliases...)
+}
+
+// Findings flattens a report into its vulnerabilities, secrets and
+// failed misconfigurations (passed and exception misconfigurations are
+// left out; so are licenses). An empty severity reads as UNKNOWN, as in
+// Trivy; an unknown one is an error naming the finding. Secret findings
+// carry the rule ID and title only, never Trivy's Match or Code.
+func Findings(rep *types.Report) ([]Finding, error) {
+	var out []Finding
+	for i, res := range rep.Results {
+		where := fmt.Sprintf("result %d (target %q)", i+1, res.Target)
+		for _, v := range res.Vulnerabilities {
+			id := strings.TrimSpace(v.VulnerabilityID)
+			if id == "" {
+				return nil, fmt.Errorf("%s: vulnerability in package %q has no VulnerabilityID", where, v.PkgName)
+			}
+			sev, err := severity(v.Severity)
+			if err != nil {
+				return nil, fmt.Errorf("%s: vulnerability %s: %w", where, id, err)
+			}
+			f := Finding{
+				Finding: result.Finding{
+					Tool:             Tool,
+					Kind:             result.KindVulnerability,
+					RuleID:           id,
+					Severity:         sev,
+					Title:            oneLine(v.Title),
+					Message:          vulnMessage(id, v.PkgName, v.InstalledVersion, v.FixedVersion),
+					File:             res.Target,
+					URL:              v.PrimaryURL,
+					Package:          v.PkgName,
+					InstalledVersion: v.InstalledVersion,
+					FixedVersion:     strings.TrimSpace(v.FixedVersion),
+				},
+				Target:  res.Target,
+				PkgPath: v.PkgPath,
+			}
+			if p := v.PkgIdentifier.PURL; p != nil {
+				f.PURL = p.String()
+			}
+			out = append(out, f)
+		}
+		for _, s := range res.Secrets {
+			id := strings.TrimSpace(s.RuleID)
+			if id == "" {
+				return nil, fmt.Errorf("%s: secret at line %d has no RuleID", where, s.StartLine)
+			}
+			sev, err := severity(s.Severity)
+			if err != nil {
+				return nil, fmt.Errorf("%s: secret %s: %w", where, id, err)
+			}
+			title := oneLine(s.Title)
+			msg := title
+			if msg == "" {
+				msg = "secret matched rule " + id
+			}
+			// Never s.Match or s.Code: they hold (a masked copy of) the
+			// secret and the lines around it.
+			out = append(out, Finding{
+				Finding: result.Finding{
+					Tool:     Tool,
+					Kind:     result.KindSecret,
+					RuleID:   id,
+					Severity: sev,
+					Title:    title,
+					Message:  msg,
+					File:     res.Target,
+					Line:     max(s.StartLine, 0),
+					EndLine:  max(s.EndLine, 0),
+				},
+				Target: res.Target,
+			})
+		}
+		for _, m := range res.Misconfigurations {
+			if m.Status != types.MisconfStatusFailure {
+				continue
+			}
+			id := strings.TrimSpace(m.ID)
+			if id == "" {
+				// Reports of older trivy versions name checks by AVD ID only.
+				id = strings.TrimSpace(m.AVDID) //nolint:staticcheck // deprecated, still in older reports
+			}
+			if id == "" {
+				return nil, fmt.Errorf("%s: misconfiguration %q has no ID", where, m.Title)
+			}
+			sev, err := severity(m.Severity)
+			if err != nil {
+				return nil, fmt.Errorf("%s: misconfiguration %s: %w", where, id, err)
+			}
+			msg := oneLine(m.Message)
+			if msg == "" {
+				msg = oneLine(m.Title)
+			}
+			var aliases []string
+			// Trivy's ignore matching also tries the AVD ID and aliases.
+			for _, a := range append([]string{m.AVDID}, m.Aliases...) { //nolint:staticcheck // deprecated, still in older reports
+				if a = strings.TrimSpace(a); a != "" && a != id {
+					aliases = append(aliases, a)
+				}
+			}
+			out = append(out, Finding{
+				Finding: result.Finding{
+					Tool:     Tool,
+					Kind:     result.KindMisconfiguration,
+					RuleID:   id,
+					Severity: sev,
+					Title:    oneLine(m.Title),
+					Message:  msg,
+					File:     res.Target,
+					Line:     max(m.CauseMetadata.StartLine, 0),
+					EndLine:  max(m.CauseMetadata.EndLine, 0),
+					URL:      m.PrimaryURL,
+				},
+				Target:  res.Target,
+				Aliases: aliases,
+			})
+		}
+	}
+	return out, nil
+}
+
+// severity reads a Trivy severity; empty is UNKNOWN, as Trivy treats it.
+func severity(s string) (result.Severity, error) {
+	if strings.TrimSpace(s) == "" {
+		return result.Unknown, nil
+	}
+	return result.ParseSeverity(s)
+}
+
+func vulnMessage(id, pkg, installed, fixed string) string {
+	var b strings.Builder
+	b.WriteString(id)
+	if pkg != "" {
+		b.WriteString(" in ")
+		b.WriteString(pkg)
+		if installed != "" {
+			b.WriteString(" ")
+			b.WriteString(installed)
+		}
+	}
+	if fixed = strings.TrimSpace(fixed); fixed != "" {
+		b.WriteString(" (fixed in ")
+		b.WriteString(fixed)
+		b.WriteString(")")
+	} else {
+		b.WriteString(" (no fix available)")
+	}
+	return b.String()
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
