@@ -1,0 +1,3 @@
+int add(int a, int b);
+int clamp(int v, int lo, int hi);
+int never(int x);

@@ -1,0 +1,623 @@
+// Package gitrepo changes files in a remote git repository without losing
+// anyone's update: it clones the branch (shallow, single branch), lets the
+// caller edit the checkout, commits with a message and trailers, and
+// pushes, never forcing. When the push loses a race because the branch
+// moved, it fetches the new head, re-runs the same edit on it and tries
+// again, with bounded, jittered exponential backoff. A change that someone
+// else already made comes back as unchanged.
+//
+// Remotes are https:// or http:// URLs (token or basic auth), ssh:// or
+// scp-like addresses (a private key, host keys verified against
+// known_hosts), or local paths and file:// URLs (which run git-upload-pack
+// and git-receive-pack from the git installation on PATH). Everything else
+// runs in-process through go-git.
+//
+// Credentials come from Auth, which callers fill from environment variables
+// or files (AuthFromEnv), never from command-line flags; they never appear
+// in errors, progress output or commit messages. Errors are classified for
+// package exitcode: bad credentials, a missing repository or branch are
+// input errors (exit 2); an unreachable remote, server errors and
+// exhausted retries are infrastructure errors (exit 3).
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/goldenci/golden/exitcode"
+)
+
+// DefaultBranch is the branch used when none is given.
+const DefaultBranch = "main"
+
+// DefaultMaxAttempts bounds the attempts to push when Options.MaxAttempts
+// is zero. Each attempt after a rejected push re-applies the edit on the
+// new head; 20 leaves room for about 40 services pushing at once (a
+// simulation of the backoff puts the worst writer of 20 at 6 to 10
+// attempts).
+const DefaultMaxAttempts = 20
+
+// DefaultAuthor signs commits when Options.Author is empty.
+var DefaultAuthor = Signature{Name: "golden", Email: "golden@localhost"}
+
+// CloneOptions says which repository and branch to clone, and how.
+type CloneOptions struct {
+	// URL is an https://, http://, ssh:// or file:// URL, an scp-like
+	// address (git@host:owner/repo.git) or a local path to a bare or
+	// non-bare repository. Credentials in an http(s) URL are used when
+	// Auth has none, and are never shown; prefer Auth.
+	URL string
+	// Branch is the branch to clone (DefaultBranch when empty).
+	Branch string
+	// Auth holds the credentials.
+	Auth Auth
+	// CABundle holds extra PEM certificates to trust for https remotes.
+	CABundle []byte
+	// Progress, when set, receives progress messages of the clone, fetch
+	// and push, and of the retries, without credentials.
+	Progress io.Writer
+}
+
+// Signature names the author or committer of a commit.
+type Signature struct {
+	Name  string
+	Email string
+}
+
+// Options configures Apply.
+type Options struct {
+	CloneOptions
+
+	// Author and Committer sign the commit. Author defaults to
+	// DefaultAuthor, Committer to Author.
+	Author    Signature
+	Committer Signature
+	// Message is the commit message: a subject line, optionally a blank
+	// line and a body.
+	Message string
+	// Trailers follow the message, e.g. Golden-Image, Golden-Digest,
+	// Golden-Source-Commit.
+	Trailers []Trailer
+
+	// PushBranch, when set, receives the commit instead of Branch, for a
+	// pull or merge request: the change is built on PushBranch when it
+	// already exists on the remote and on Branch otherwise.
+	PushBranch string
+	// DryRun makes the change in a clone and returns its diff without
+	// committing it to the remote.
+	DryRun bool
+
+	// MaxAttempts bounds the attempts to push when the branch keeps
+	// moving (DefaultMaxAttempts when zero).
+	MaxAttempts int
+	// Backoff spaces the attempts (DefaultBackoff when zero).
+	Backoff Backoff
+	// Now gives the commit time (time.Now when nil).
+	Now func() time.Time
+	// TempDir is where the clone goes (os.TempDir when empty). The clone
+	// is removed when Apply returns.
+	TempDir string
+}
+
+// EditFunc changes files in the checkout at dir and reports whether it
+// changed anything. It must leave dir/.git alone. Apply may call it more
+// than once, each time on a fresh checkout of a newer head, so it must
+// compute the change from what it finds in dir. Returning changed=false
+// ends Apply with an unchanged outcome; so does changed=true when the
+// files are in fact the same as before.
+type EditFunc func(dir string) (changed bool, err error)
+
+// Outcome is what Apply did.
+type Outcome struct {
+	// Commit is the hash of the pushed commit; empty when unchanged or on
+	// a dry run.
+	Commit string
+	// Base is the hash of the remote commit the change was made on (in
+	// the last attempt).
+	Base string
+	// Branch is the branch the commit went to (or would go to).
+	Branch string
+	// Pushed reports whether the commit reached the remote.
+	Pushed bool
+	// Unchanged reports that the edit changed nothing: the remote already
+	// holds the change.
+	Unchanged bool
+	// DryRun reports that nothing was pushed because Options.DryRun was
+	// set.
+	DryRun bool
+	// Attempts counts the edits made, one per head the change was built
+	// on: 1 unless the branch moved.
+	Attempts int
+	// CompareURL is the GitHub compare page or GitLab new merge request
+	// page for PushBranch, when the remote is on GitHub or GitLab and the
+	// branch exists on the remote.
+	CompareURL string
+	// Diff is the change as a git-style unified diff (--- a/x, +++ b/x);
+	// empty when unchanged.
+	Diff string
+	// Files lists the changed paths, sorted.
+	Files []string
+}
+
+// session is one clone of one remote.
+type session struct {
+	r        *remote
+	auth     Auth
+	method   transport.AuthMethod
+	caBundle []byte
+	progress io.Writer // nil or redacting
+	repo     *git.Repository
+	dir      string
+}
+
+func newSession(o CloneOptions) (*session, error) {
+	auth := o.Auth
+	r, err := parseRemote(o.URL, &auth)
+	if err != nil {
+		return nil, err
+	}
+	m, err := auth.method(r)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{r: r, auth: auth, method: m, caBundle: o.CABundle}
+	if o.Progress != nil {
+		s.progress = &redactingWriter{w: o.Progress, secrets: auth.secrets()}
+	}
+	return s, nil
+}
+
+func (s *session) logf(format string, args ...any) {
+	if s.progress != nil {
+		fmt.Fprintf(s.progress, format+"\n", args...)
+	}
+}
+
+// Clone makes a shallow (depth 1), single-branch clone of o.Branch into
+// dir, which must not exist or be empty, and returns the hash of the
+// cloned head.
+func Clone(ctx context.Context, dir string, o CloneOptions) (string, error) {
+	if o.Branch == "" {
+		o.Branch = DefaultBranch
+	}
+	if err := validBranch(o.Branch); err != nil {
+		return "", err
+	}
+	s, err := newSession(o)
+	if err != nil {
+		return "", err
+	}
+	head, err := s.clone(ctx, dir, o.Branch)
+	if err != nil {
+		return "", err
+	}
+	return head.String(), nil
+}
+
+func (s *session) clone(ctx context.Context, dir, branch string) (plumbing.Hash, error) {
+	s.logf("cloning %s (branch %s)", s.r.display, branch)
+	repo, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{
+		URL:           s.r.url,
+		Auth:          s.method,
+		RemoteName:    git.DefaultRemoteName,
+		ReferenceName: plumbing.NewBranchReferenceName(branch),
+		SingleBranch:  true,
+		Depth:         1,
+		Tags:          git.NoTags,
+		Progress:      s.progress,
+		CABundle:      s.caBundle,
+	})
+	if err != nil {
+		err = classify("cloning", s.r, s.auth, err)
+		var e *Error
+		if errors.As(err, &e) && errors.Is(e, ErrBranchNotFound) && !strings.Contains(e.msg, "empty") {
+			e.msg = fmt.Sprintf("cloning %s: branch %q not found", s.r.display, branch)
+		}
+		return plumbing.ZeroHash, err
+	}
+	s.repo, s.dir = repo, dir
+	head, err := repo.Head()
+	if err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: reading HEAD: %v", s.r.display, err)
+	}
+	return head.Hash(), nil
+}
+
+// branches lists the remote's branches and their heads.
+func (s *session) branches(ctx context.Context) (map[string]plumbing.Hash, error) {
+	rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{s.r.url}})
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: s.method, CABundle: s.caBundle})
+	if err != nil {
+		return nil, classify("connecting to", s.r, s.auth, err)
+	}
+	heads := map[string]plumbing.Hash{}
+	for _, ref := range refs {
+		if ref.Name().IsBranch() && ref.Type() == plumbing.HashReference {
+			heads[ref.Name().Short()] = ref.Hash()
+		}
+	}
+	return heads, nil
+}
+
+// Apply clones o.Branch of o.URL, runs edit in the checkout, commits the
+// change and pushes it to o.Branch (or o.PushBranch), retrying on a newer
+// head when the branch moved meanwhile. See Options and Outcome.
+//
+// It never force-pushes. An edit error is returned wrapped, keeping its
+// exitcode class. When every attempt lost the race the error is an
+// infrastructure error of kind ErrRetriesExhausted.
+func Apply(ctx context.Context, o Options, edit EditFunc) (*Outcome, error) {
+	if edit == nil {
+		return nil, exitcode.Inputf("gitrepo: no edit function given")
+	}
+	if err := o.normalize(); err != nil {
+		return nil, err
+	}
+	s, err := newSession(o.CloneOptions)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := FormatMessage(o.Message, o.Trailers)
+	if err != nil {
+		return nil, err
+	}
+	for _, secret := range s.auth.secrets() {
+		if strings.Contains(msg, secret) {
+			return nil, exitcode.Inputf("the commit message contains a credential: refusing to commit it")
+		}
+	}
+	dir, err := os.MkdirTemp(o.TempDir, "golden-gitrepo-*")
+	if err != nil {
+		return nil, exitcode.Infraf("creating the clone directory: %v", err)
+	}
+	defer os.RemoveAll(dir)
+
+	target := o.Branch
+	if o.PushBranch != "" {
+		target = o.PushBranch
+	}
+	out := &Outcome{Branch: target, DryRun: o.DryRun}
+
+	heads, err := s.branches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	src, err := o.source(s, heads)
+	if err != nil {
+		return nil, err
+	}
+	expect := heads[target] // the zero hash when target does not exist yet
+	base, err := s.clone(ctx, dir, src)
+	if err != nil {
+		return nil, err
+	}
+	if src == target && base != expect {
+		// The branch moved between listing and cloning.
+		expect = base
+	}
+
+	for attempt := 1; ; attempt++ {
+		out.Attempts = attempt
+		out.Base = base.String()
+		changed, err := edit(dir)
+		if err != nil {
+			return nil, fmt.Errorf("editing the clone of %s: %w", s.r.display, err)
+		}
+		if !changed {
+			return o.unchanged(out, s, src), nil
+		}
+		commit, err := s.commit(msg, o)
+		if errors.Is(err, git.ErrEmptyCommit) {
+			return o.unchanged(out, s, src), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if o.DryRun {
+			if out.Diff, out.Files, err = s.diff(ctx, base, commit); err != nil {
+				return nil, err
+			}
+			s.logf("dry run: not pushing the change to %s (branch %s)", s.r.display, target)
+			return out, nil
+		}
+
+		pushErr := s.push(ctx, target, expect)
+		if pushErr == nil {
+			out.Commit, out.Pushed = commit.String(), true
+			// The diff comes after the push, keeping the window in which
+			// another writer can move the branch short. The push is done:
+			// failing to describe it is no failure.
+			if out.Diff, out.Files, err = s.diff(ctx, base, commit); err != nil {
+				s.logf("describing the pushed change: %v", err)
+			}
+			if o.PushBranch != "" {
+				out.CompareURL = CompareURL(s.r.url, o.Branch, o.PushBranch)
+			}
+			s.logf("pushed %s to %s (branch %s)", commit.String()[:12], s.r.display, target)
+			return out, nil
+		}
+		if err := s.fatalPushError(pushErr); err != nil {
+			return nil, err
+		}
+		if heads, err = s.branches(ctx); err != nil {
+			return nil, err
+		}
+		if !lostRace(pushErr, heads, target, expect) {
+			return nil, s.pushError(pushErr)
+		}
+		if attempt >= o.MaxAttempts {
+			return nil, exitcode.InfraError(&Error{
+				msg:  fmt.Sprintf("pushing to %s: branch %q kept moving: gave up after %d attempts", s.r.display, target, attempt),
+				kind: ErrRetriesExhausted,
+			})
+		}
+		wait := o.Backoff.Delay(attempt)
+		s.logf("branch %s of %s moved; retrying on the new head in %s (attempt %d of %d)",
+			target, s.r.display, wait.Round(time.Millisecond), attempt+1, o.MaxAttempts)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, classify("pushing to", s.r, s.auth, err)
+		}
+		if src, err = o.source(s, heads); err != nil {
+			return nil, err
+		}
+		if base, err = s.fetchReset(ctx, src); err != nil {
+			return nil, err
+		}
+		expect = plumbing.ZeroHash
+		if src == target {
+			expect = base
+		}
+	}
+}
+
+func (o *Options) normalize() error {
+	if o.Branch == "" {
+		o.Branch = DefaultBranch
+	}
+	if err := validBranch(o.Branch); err != nil {
+		return err
+	}
+	if o.PushBranch == o.Branch {
+		o.PushBranch = ""
+	}
+	if o.PushBranch != "" {
+		if err := validBranch(o.PushBranch); err != nil {
+			return err
+		}
+	}
+	if o.Author == (Signature{}) {
+		o.Author = DefaultAuthor
+	}
+	if o.Committer == (Signature{}) {
+		o.Committer = o.Author
+	}
+	for _, sig := range []struct {
+		role string
+		s    Signature
+	}{{"author", o.Author}, {"committer", o.Committer}} {
+		if strings.TrimSpace(sig.s.Name) == "" || strings.TrimSpace(sig.s.Email) == "" {
+			return exitcode.Inputf("commit %s: name and email are both required", sig.role)
+		}
+		if strings.ContainsAny(sig.s.Name+sig.s.Email, "<>\n\r\x00") {
+			return exitcode.Inputf("commit %s %q <%s>: contains '<', '>' or a control character", sig.role, sig.s.Name, sig.s.Email)
+		}
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	o.Backoff = o.Backoff.withDefaults()
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// source picks the branch to build on: PushBranch when it exists on the
+// remote, Branch otherwise.
+func (o *Options) source(s *session, heads map[string]plumbing.Hash) (string, error) {
+	if o.PushBranch != "" {
+		if _, ok := heads[o.PushBranch]; ok {
+			return o.PushBranch, nil
+		}
+	}
+	if _, ok := heads[o.Branch]; !ok {
+		return "", exitcode.InputError(&Error{
+			msg:  fmt.Sprintf("cloning %s: branch %q not found", s.r.display, o.Branch),
+			kind: ErrBranchNotFound,
+		})
+	}
+	return o.Branch, nil
+}
+
+func (o *Options) unchanged(out *Outcome, s *session, src string) *Outcome {
+	out.Unchanged = true
+	out.Diff, out.Files = "", nil
+	if o.PushBranch != "" && src == o.PushBranch {
+		out.CompareURL = CompareURL(s.r.url, o.Branch, o.PushBranch)
+	}
+	s.logf("no change to %s (branch %s)", s.r.display, out.Branch)
+	return out
+}
+
+// commit stages every change in the checkout and commits it. It returns
+// git.ErrEmptyCommit when the tree did not change.
+func (s *session) commit(msg string, o Options) (plumbing.Hash, error) {
+	wt, err := s.repo.Worktree()
+	if err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("opening the checkout: %v", err)
+	}
+	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("staging the change: %v", err)
+	}
+	now := o.Now()
+	// AddWithOptions staged everything, deletions included: no All here,
+	// which would compute the worktree status a second time.
+	h, err := wt.Commit(msg, &git.CommitOptions{
+		Author:    &object.Signature{Name: o.Author.Name, Email: o.Author.Email, When: now},
+		Committer: &object.Signature{Name: o.Committer.Name, Email: o.Committer.Email, When: now},
+	})
+	if errors.Is(err, git.ErrEmptyCommit) {
+		return plumbing.ZeroHash, err
+	}
+	if err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("committing the change: %v", err)
+	}
+	return h, nil
+}
+
+// diff returns the git-style unified diff from base to commit and the
+// changed paths.
+func (s *session) diff(ctx context.Context, base, commit plumbing.Hash) (string, []string, error) {
+	from, err := s.repo.CommitObject(base)
+	if err != nil {
+		return "", nil, exitcode.Infraf("reading commit %s: %v", base, err)
+	}
+	to, err := s.repo.CommitObject(commit)
+	if err != nil {
+		return "", nil, exitcode.Infraf("reading commit %s: %v", commit, err)
+	}
+	patch, err := from.PatchContext(ctx, to)
+	if err != nil && ctx.Err() != nil {
+		return "", nil, classify("diffing the change to", s.r, s.auth, ctx.Err())
+	}
+	if err != nil {
+		return "", nil, exitcode.Infraf("diffing %s..%s: %v", base, commit, err)
+	}
+	var files []string
+	for _, fp := range patch.FilePatches() {
+		f, t := fp.Files()
+		switch {
+		case t != nil:
+			files = append(files, t.Path())
+			if f != nil && f.Path() != t.Path() {
+				files = append(files, f.Path())
+			}
+		case f != nil:
+			files = append(files, f.Path())
+		}
+	}
+	sort.Strings(files)
+	return patch.String(), files, nil
+}
+
+// push pushes HEAD's branch to target, requiring the remote's target to
+// still be expect (absent when expect is zero). It never forces.
+func (s *session) push(ctx context.Context, target string, expect plumbing.Hash) error {
+	head, err := s.repo.Head()
+	if err != nil {
+		return exitcode.Infraf("reading HEAD: %v", err)
+	}
+	dst := plumbing.NewBranchReferenceName(target)
+	opts := &git.PushOptions{
+		RemoteName: git.DefaultRemoteName,
+		RefSpecs:   []config.RefSpec{config.RefSpec(head.Name().String() + ":" + dst.String())},
+		Auth:       s.method,
+		Progress:   s.progress,
+		CABundle:   s.caBundle,
+	}
+	if !expect.IsZero() {
+		opts.RequireRemoteRefs = []config.RefSpec{config.RefSpec(expect.String() + ":" + dst.String())}
+	}
+	s.logf("pushing to %s (branch %s)", s.r.display, target)
+	err = s.repo.PushContext(ctx, opts)
+	if errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return nil
+	}
+	return err
+}
+
+// fatalPushError returns the classified error when a push failed in a
+// way no retry can mend: credentials, a missing repository, an unreachable
+// remote or a cancelled context. It returns nil otherwise.
+func (s *session) fatalPushError(pushErr error) error {
+	err := classify("pushing to", s.r, s.auth, pushErr)
+	if exitcode.Code(err) == exitcode.Usage || errors.Is(err, ErrUnreachable) {
+		return err
+	}
+	return nil
+}
+
+// lostRace reports whether a failed push failed because target moved away
+// from expect (or appeared, when expect is zero), or because another push
+// held the ref's lock: both are worth another attempt.
+func lostRace(pushErr error, heads map[string]plumbing.Hash, target string, expect plumbing.Hash) bool {
+	if heads[target] != expect {
+		return true
+	}
+	return strings.Contains(strings.ToLower(pushErr.Error()), "lock")
+}
+
+// pushError classifies a push failure that was not a lost race.
+func (s *session) pushError(err error) error {
+	text := strings.ToLower(err.Error())
+	if strings.Contains(text, "command error on") || strings.Contains(text, "declined") ||
+		strings.Contains(text, "protected") || strings.Contains(text, "refusing to update checked out branch") ||
+		strings.Contains(text, "denied") {
+		return exitcode.InputError(&Error{
+			msg:  fmt.Sprintf("pushing to %s: the remote rejected the push: %s", s.r.display, redact(err.Error(), s.auth.secrets())),
+			kind: ErrRejected,
+		})
+	}
+	return classify("pushing to", s.r, s.auth, err)
+}
+
+// fetchReset fetches the head of branch and resets the checkout to it,
+// removing whatever the last edit left. It returns the new head.
+func (s *session) fetchReset(ctx context.Context, branch string) (plumbing.Hash, error) {
+	s.logf("fetching %s (branch %s)", s.r.display, branch)
+	tracking := plumbing.NewRemoteReferenceName(git.DefaultRemoteName, branch)
+	err := s.repo.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: git.DefaultRemoteName,
+		RefSpecs:   []config.RefSpec{config.RefSpec("+" + plumbing.NewBranchReferenceName(branch).String() + ":" + tracking.String())},
+		Depth:      1,
+		Auth:       s.method,
+		Progress:   s.progress,
+		Tags:       git.NoTags,
+		CABundle:   s.caBundle,
+	})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return plumbing.ZeroHash, classify("fetching", s.r, s.auth, err)
+	}
+	ref, err := s.repo.Reference(tracking, true)
+	if err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("fetching %s: reading %s: %v", s.r.display, tracking, err)
+	}
+	wt, err := s.repo.Worktree()
+	if err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("opening the checkout: %v", err)
+	}
+	if err := wt.Reset(&git.ResetOptions{Commit: ref.Hash(), Mode: git.HardReset}); err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("resetting the checkout to %s: %v", ref.Hash(), err)
+	}
+	if err := wt.Clean(&git.CleanOptions{Dir: true}); err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("cleaning the checkout: %v", err)
+	}
+	return ref.Hash(), nil
+}
+
+// redactingWriter removes secrets and URL credentials from what it passes
+// on.
+type redactingWriter struct {
+	w       io.Writer
+	secrets []string
+}
+
+func (w *redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.w, redact(string(p), w.secrets)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -1,0 +1,169 @@
+package gitrepo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goldenci/golden/exitcode"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// Canary credentials: no output, error, commit or process argument may
+// contain them.
+const (
+	canaryUser     = "ci-bot"
+	canaryPassword = "canary-pw-7f3a9c1e5b"
+	canaryToken    = "canary-token-d41d8cd98f00b204"
+)
+
+// fastBackoff keeps retries quick in tests.
+var fastBackoff = Backoff{Initial: 20 * time.Millisecond, Max: 400 * time.Millisecond}
+
+var testNow = func() time.Time { return time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC) }
+
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// writeFile returns an edit that writes content to name and reports a
+// change when the content differs from what was there.
+func writeFile(name, content string) EditFunc {
+	return func(dir string) (bool, error) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if old, err := os.ReadFile(p); err == nil && string(old) == content {
+			return false, nil
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return false, err
+		}
+		return true, os.WriteFile(p, []byte(content), 0o644)
+	}
+}
+
+// syncBuffer is a goroutine-safe progress sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// assertNoSecret fails when s holds a canary value.
+func assertNoSecret(t *testing.T, what, s string) {
+	t.Helper()
+	for _, c := range []string{canaryPassword, canaryToken} {
+		if strings.Contains(s, c) {
+			t.Errorf("%s contains the canary %q: %s", what, c, s)
+		}
+	}
+}
+
+// assertClass checks an error's exit code and kind.
+func assertClass(t *testing.T, err error, code int, kind error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want exit code %d", code)
+	}
+	if got := exitcode.Code(err); got != code {
+		t.Errorf("exit code = %d, want %d (err: %v)", got, code, err)
+	}
+	if kind != nil && !errors.Is(err, kind) {
+		t.Errorf("error %q is not %v", err, kind)
+	}
+}
+
+func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(testContext(t))
+	t.Cleanup(cancel)
+	return ctx, cancel
+}
+
+// errInput is an edit error of class input, as package gitops returns for
+// a bad manifest.
+func errInput(msg string) error { return exitcode.InputError(errors.New(msg)) }
+
+// watchProcesses polls the arguments and environment of every process on
+// the machine until stop is called, and fails the test when one holds
+// secret. stop returns how many distinct processes it saw. git
+// http-backend and its git children are among them while a test talks to
+// the server.
+func watchProcesses(t *testing.T, secret string) (stop func() int) {
+	t.Helper()
+	done := make(chan struct{})
+	result := make(chan int)
+	var leaks []string
+	go func() {
+		seen := map[string]bool{}
+		for {
+			entries, _ := os.ReadDir("/proc")
+			for _, e := range entries {
+				pid := e.Name()
+				if pid[0] < '0' || pid[0] > '9' {
+					continue
+				}
+				cmdline, err := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+				if err != nil {
+					continue
+				}
+				key := pid + " " + string(cmdline)
+				if !seen[key] {
+					seen[key] = true
+				}
+				environ, _ := os.ReadFile(filepath.Join("/proc", pid, "environ"))
+				if strings.Contains(string(cmdline), secret) || strings.Contains(string(environ), secret) {
+					leaks = append(leaks, strings.ReplaceAll(string(cmdline), "\x00", " "))
+				}
+			}
+			select {
+			case <-done:
+				result <- len(seen)
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int {
+		close(done)
+		n := <-result
+		for _, l := range leaks {
+			t.Errorf("a process carries the secret in its arguments or environment: %s", l)
+		}
+		return n
+	}
+}
+
+// cancelOn calls cancel when a progress message contains substr.
+type cancelOn struct {
+	substr string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.substr) {
+		c.cancel()
+	}
+	return len(p), nil
+}
