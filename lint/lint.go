@@ -30,6 +30,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/goldenci/golden/internal/jsonpos"
 	"io"
 	"io/fs"
 	"os"
@@ -134,22 +135,7 @@ func decode(data []byte, v any) error {
 	if err == nil {
 		return nil
 	}
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err
-	}
-	if off > 0 && off == int64(len(data)) {
-		off-- // an error at the end belongs to the last line
-	}
-	return fmt.Errorf("line %d: %w", 1+bytes.Count(data[:off], []byte("\n")), err)
+	return jsonpos.Describe(data, err)
 }
 
 // paths makes report paths relative to the source root.

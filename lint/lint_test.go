@@ -111,25 +111,6 @@ func TestGolangciLintReal(t *testing.T) {
 	}
 }
 
-// eslintPath finds ESLint where .ci/run installs it (npm install --prefix
-// .tools) or on PATH. Like testtool.Path, a missing ESLint fails the test
-// under CI (CI=true) and skips it elsewhere.
-func eslintPath(t *testing.T) string {
-	t.Helper()
-	local := filepath.Join(testtool.Root(), ".tools", "node_modules", ".bin", "eslint")
-	if fi, err := os.Stat(local); err == nil && !fi.IsDir() {
-		return local
-	}
-	if p, err := exec.LookPath("eslint"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("eslint is not installed: .ci/run installs it into .tools/node_modules")
-	}
-	t.Skip("eslint is not installed; run: npm install --prefix .tools eslint@9")
-	return ""
-}
-
 // eslintFixture is what ESLint finds in testdata/eslint with its
 // eslint.config.js.
 var eslintFixture = []result.Finding{
@@ -152,7 +133,7 @@ var eslintFixture = []result.Finding{
 // makes relative.
 func TestESLintReal(t *testing.T) {
 	t.Parallel()
-	bin := eslintPath(t)
+	bin := testtool.Path(t, "eslint")
 	dir, err := filepath.Abs(filepath.Join("testdata", "eslint"))
 	if err != nil {
 		t.Fatal(err)
@@ -298,13 +279,13 @@ func TestParseErrors(t *testing.T) {
 		{name: "empty", format: GolangciLint, in: " \n",
 			want: `parsing golangci-lint report "in.json": the report is empty`},
 		{name: "cut short", format: GolangciLint, in: golangci[:200],
-			want: `parsing golangci-lint report "in.json": line 1: unexpected end of JSON input`},
+			want: `parsing golangci-lint report "in.json": line 1, column 200: unexpected end of JSON input`},
 		{name: "syntax error on line 5", format: Ruff, in: strings.Replace(ruff, `"code": "F401",`, `"code": "F401"`, 1),
-			want: `parsing ruff report "in.json": line 5: invalid character '"' after object key:value pair`},
+			want: `parsing ruff report "in.json": line 5, column 5: invalid character '"' after object key:value pair`},
 		{name: "wrong type", format: Ruff, in: strings.Replace(ruff, `"row": 12`, `"row": "12"`, 1),
-			want: `parsing ruff report "in.json": line 46: json: cannot unmarshal string into Go struct field ruffLocation.location.row of type int`},
+			want: `parsing ruff report "in.json": line 46, column 18: json: cannot unmarshal string into Go struct field ruffLocation.location.row of type int`},
 		{name: "eslint report read as golangci-lint", format: GolangciLint, in: `[{"filePath":"/a.js","messages":[]}]`,
-			want: `parsing golangci-lint report "in.json": line 1: json: cannot unmarshal array into Go value of type lint.golangciReport`},
+			want: `parsing golangci-lint report "in.json": line 1, column 2: json: cannot unmarshal array into Go value of type lint.golangciReport`},
 		{name: "not golangci-lint", format: GolangciLint, in: `{"results":[]}`,
 			want: `parsing golangci-lint report "in.json": no "Issues" list: not a golangci-lint JSON report (golangci-lint run --output.json.path=FILE)`},
 		{name: "golangci-lint logged an error", format: GolangciLint, in: `{"Issues":[],"Report":{"Error":"can't load config"}}`,
@@ -318,7 +299,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "ruff report read as eslint", format: ESLint, in: ruff,
 			want: `parsing eslint report "in.json": file 1: no "filePath" or "messages": not an ESLint JSON report (eslint -f json)`},
 		{name: "eslint trailing garbage", format: ESLint, in: "[]\n]",
-			want: `parsing eslint report "in.json": line 2: invalid character ']' after top-level value`},
+			want: `parsing eslint report "in.json": line 2, column 1: invalid character ']' after top-level value`},
 		{name: "eslint negative column", format: ESLint, in: `[{"filePath":"a.js","messages":[{"line":1,"column":-3}]}]`,
 			want: `parsing eslint report "in.json": file 1 (a.js): message 1: negative position 1:-3`},
 		{name: "unknown format", format: "pylint", in: `[]`,

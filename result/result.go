@@ -20,6 +20,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/goldenci/golden/internal/jsonpos"
 )
 
 // SchemaVersion is the version of the JSON document written by Save.
@@ -338,7 +340,7 @@ func Read(rd io.Reader, name string) (*Run, error) {
 	var r Run
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("parsing result %q: %w", name, describeJSONError(data, err))
+		return nil, fmt.Errorf("parsing result %q: %w", name, jsonpos.Describe(data, err))
 	}
 	if r.SchemaVersion != SchemaVersion {
 		return nil, fmt.Errorf("parsing result %q: schemaVersion %d is not supported (want %d)", name, r.SchemaVersion, SchemaVersion)
@@ -347,24 +349,6 @@ func Read(rd io.Reader, name string) (*Run, error) {
 		r.Stages = []Stage{}
 	}
 	return &r, nil
-}
-
-// describeJSONError adds the line of a JSON syntax or type error.
-func describeJSONError(data []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	return fmt.Errorf("line %d: %w", line, err)
 }
 
 // Load reads a saved run.

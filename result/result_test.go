@@ -124,8 +124,8 @@ func TestReadErrorsNameFileAndLine(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"syntax", "{\n\"schemaVersion\": 1,\n\"stages\": [,]\n}", `parsing result "r.json": line 3:`},
-		{"type", "{\n\"schemaVersion\": \"one\"\n}", `parsing result "r.json": line 2:`},
+		{"syntax", "{\n\"schemaVersion\": 1,\n\"stages\": [,]\n}", `parsing result "r.json": line 3, column 12:`},
+		{"type", "{\n\"schemaVersion\": \"one\"\n}", `parsing result "r.json": line 2, column 23:`},
 		{"version", `{"schemaVersion": 7}`, `schemaVersion 7 is not supported`},
 		{"empty", ``, `parsing result "r.json": EOF`},
 	}

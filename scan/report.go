@@ -11,8 +11,8 @@ package scan
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/goldenci/golden/internal/jsonpos"
 	"io"
 	"os"
 	"strings"
@@ -41,7 +41,7 @@ func ParseReport(r io.Reader, name string) (*types.Report, error) {
 	}
 	var rep types.Report
 	if err := json.Unmarshal(data, &rep); err != nil {
-		return nil, fmt.Errorf("parsing trivy report %q: %w", name, describeJSONError(data, err))
+		return nil, fmt.Errorf("parsing trivy report %q: %w", name, jsonpos.Describe(data, err))
 	}
 	switch rep.SchemaVersion {
 	case SchemaVersion:
@@ -62,36 +62,6 @@ func LoadReport(path string) (*types.Report, error) {
 	}
 	defer f.Close()
 	return ParseReport(f, path)
-}
-
-// describeJSONError adds the line (and column) of a JSON syntax or type
-// error.
-func describeJSONError(data []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err
-	}
-	line, col := position(data, off)
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
-}
-
-// position turns a byte offset into a 1-based line and column.
-func position(data []byte, off int64) (line, col int) {
-	before := data[:off]
-	line = 1 + bytes.Count(before, []byte("\n"))
-	col = int(off) - bytes.LastIndexByte(before, '\n')
-	if col < 1 {
-		col = 1
-	}
-	return line, col
 }
 
 // Finding is one finding of a Trivy report: the result.Finding recorded

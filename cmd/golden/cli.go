@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, e *Env) int {
 }
 
 func printHelp(w io.Writer) {
-	fmt.Fprint(w, "golden runs the golden CI/CD pipeline: lint, test, coverage, scan, build, publish, bump, promote.\n\nUsage:\n  golden COMMAND [flags]\n\nCommands:\n")
+	fmt.Fprint(w, "golden gates and reports the golden CI/CD pipeline: tests, coverage, lint, security scan.\n\nUsage:\n  golden COMMAND [flags]\n\nCommands:\n")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -165,6 +165,21 @@ func record(e *Env, path string, change func(*result.Run)) error {
 	default:
 		return exitcode.InputError(err)
 	}
+}
+
+// finish records the command's stage into the run at path and returns the
+// error the command exits with: its own when it has one (a failure to record
+// is then only printed), else the failure to record.
+func finish(e *Env, cmd, path string, err error, change func(*result.Run)) error {
+	rerr := record(e, path, change)
+	switch {
+	case rerr == nil:
+		return err
+	case err == nil:
+		return rerr
+	}
+	fmt.Fprintf(e.Stderr, "golden %s: recording the result: %v\n", cmd, rerr)
+	return err
 }
 
 // stageOf returns the stage status for a command's outcome.

@@ -191,12 +191,9 @@ func runCoverage(ctx context.Context, e *Env, args []string) error {
 			err = exitcode.Gatef("%d coverage gate(s) failed: %s", len(rep.failures), strings.Join(msgs, "; "))
 		}
 	}
-	if recErr := record(e, *resultPath, func(r *result.Run) {
+	return finish(e, "coverage", *resultPath, err, func(r *result.Run) {
 		recordCoverage(r, rep, err, started, e.Now().Sub(started).Seconds())
-	}); recErr != nil && err == nil {
-		err = recErr
-	}
-	return err
+	})
 }
 
 // coverageRun is the outcome of one golden coverage.

@@ -167,13 +167,7 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		st.Error = err.Error()
 	}
-	if rerr := record(e, *resultPath, func(r *result.Run) { r.SetStage(st) }); rerr != nil {
-		if err == nil {
-			return rerr
-		}
-		_, _ = fmt.Fprintf(e.Stderr, "golden lint-gate: %v\n", rerr) // the gate's own error wins
-	}
-	return err
+	return finish(e, "lint-gate", *resultPath, err, func(r *result.Run) { r.SetStage(st) })
 }
 
 // lintSummary is the one-line outcome:

@@ -88,7 +88,7 @@ func TestLintGate(t *testing.T) {
 		{name: "stray argument", args: []string{"--report", report, "--format", "ruff", "extra"}, code: exitcode.Usage,
 			stderr: "golden lint-gate: unexpected argument \"extra\" (see 'golden lint-gate --help')\n"},
 		{name: "wrong format for the report", args: []string{"--report", report, "--format", "eslint"}, code: exitcode.Usage,
-			stderr: "golden lint-gate: parsing eslint report \"" + report + "\": line 1: json: cannot unmarshal object into Go value of type []lint.eslintFile\n"},
+			stderr: "golden lint-gate: parsing eslint report \"" + report + "\": line 1, column 2: json: cannot unmarshal object into Go value of type []lint.eslintFile\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +121,7 @@ func TestLintGateMissingAndMalformedReports(t *testing.T) {
 	}
 	res := filepath.Join(dir, "result.json")
 	got := golden(t, nil, "lint-gate", "--report", broken, "--format", "golangci-lint", "--result", res)
-	want := "golden lint-gate: parsing golangci-lint report \"" + broken + "\": line 2: unexpected end of JSON input\n"
+	want := "golden lint-gate: parsing golangci-lint report \"" + broken + "\": line 2, column 300: unexpected end of JSON input\n"
 	if got.code != exitcode.Usage || got.stderr != want || got.stdout != "" {
 		t.Errorf("malformed: code %d, stdout %q, stderr %q; want %d, %q", got.code, got.stdout, got.stderr, exitcode.Usage, want)
 	}
@@ -222,7 +222,7 @@ func TestLintGateStdin(t *testing.T) {
 		t.Errorf("code %d, stdout %q, stderr %q", got.code, got.stdout, got.stderr)
 	}
 	got = gateRunStdin(t, []byte("{"), "lint-gate", "--report", "-", "--format", "golangci-lint")
-	if got.code != exitcode.Usage || got.stderr != "golden lint-gate: parsing golangci-lint report \"stdin\": line 1: unexpected end of JSON input\n" {
+	if got.code != exitcode.Usage || got.stderr != "golden lint-gate: parsing golangci-lint report \"stdin\": line 1, column 1: unexpected end of JSON input\n" {
 		t.Errorf("code %d, stderr %q", got.code, got.stderr)
 	}
 }

@@ -134,13 +134,7 @@ func runScanGate(ctx context.Context, e *Env, args []string) error {
 			stage.Summary = "scan gate could not run"
 		}
 	}
-	if rerr := record(e, *resultPath, func(r *result.Run) { r.SetStage(stage) }); rerr != nil {
-		if err == nil {
-			return rerr
-		}
-		fmt.Fprintf(e.Stderr, "golden scan-gate: recording the result: %v\n", rerr)
-	}
-	return err
+	return finish(e, "scan-gate", *resultPath, err, func(r *result.Run) { r.SetStage(stage) })
 }
 
 type scanGateOptions struct {

@@ -128,13 +128,7 @@ func runTestGate(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		st.Error = err.Error()
 	}
-	if rerr := record(e, *resultPath, func(r *result.Run) { r.SetStage(st) }); rerr != nil {
-		if err == nil {
-			return rerr
-		}
-		_, _ = fmt.Fprintf(e.Stderr, "golden test-gate: %v\n", rerr) // the gate's own error wins
-	}
-	return err
+	return finish(e, "test-gate", *resultPath, err, func(r *result.Run) { r.SetStage(st) })
 }
 
 // printTestFailures prints each failed test, go test style, with its
