@@ -1,5 +1,7 @@
 // Package tools holds the versions of the tools golden runs, in one place:
-// versions.env, which the CI scripts source and this package embeds.
+// versions.env, which the CI scripts source and this package embeds. It
+// also names the container images the pipeline runs, pinned by tag and
+// digest (Images).
 package tools
 
 import (
@@ -23,6 +25,38 @@ func Versions() map[string]string {
 
 // Version returns one pinned version, e.g. Version("TRIVY_VERSION").
 func Version(key string) string { return Versions()[key] }
+
+// imageVars maps the image keys to their versions.env variables.
+var imageVars = map[string]string{
+	"go":            "GO_IMAGE",
+	"golangci-lint": "GOLANGCI_LINT_IMAGE",
+	"trivy":         "TRIVY_IMAGE",
+	"python":        "PYTHON_IMAGE",
+	"node":          "NODE_IMAGE",
+}
+
+// Images returns the pinned container image of every tool, by key: "go",
+// "golangci-lint", "trivy", "python" and "node". Each value is a reference
+// NAME:TAG@sha256:DIGEST from versions.env (GO_IMAGE, GOLANGCI_LINT_IMAGE,
+// TRIVY_IMAGE, PYTHON_IMAGE, NODE_IMAGE). The map is a fresh copy.
+func Images() map[string]string {
+	v := Versions()
+	m := make(map[string]string, len(imageVars))
+	for key, name := range imageVars {
+		m[key] = v[name]
+	}
+	return m
+}
+
+// Image returns the pinned image of one tool key (see Images), or "" for
+// an unknown key.
+func Image(key string) string {
+	name, ok := imageVars[key]
+	if !ok {
+		return ""
+	}
+	return Version(name)
+}
 
 func parseEnv(s string) (map[string]string, error) {
 	m := map[string]string{}
