@@ -1,0 +1,676 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"dagger.io/dagger"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/goldenci/golden/config"
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/pipeline"
+	"github.com/goldenci/golden/report"
+	"github.com/goldenci/golden/result"
+	"github.com/goldenci/golden/semver"
+)
+
+var ciCmd = &command{
+	Name:    "ci",
+	Summary: "run the whole pipeline on Dagger: lint, test, scan, build, publish, staging bump",
+	Usage:   "ci [--source DIR] [--image REPO] [--publish] [--bump] [--skip STAGES] [flags]",
+	Help: `ci runs golden's pipeline on a Dagger engine, in one step: the service's
+linter, tests with coverage and Trivy file system scan, and the build of its
+Dockerfile followed by a Trivy scan of the image, all four in parallel; then,
+with --publish and only when every stage passed, it pushes the image; then,
+with --bump, on the main branch, it sets the staging environment of the
+GitOps repository to the image's digest (golden bump, built from golden's
+own source in a container). Each stage runs its tool in a pinned image with
+named cache volumes; golden's gates decide (lint.failOn, coverage minimums,
+scan severities).
+
+The service is --source: its language is detected (go.mod, pyproject.toml
+or requirements.txt, package.json) and golden.yaml (or .golden.yaml, or
+--config) configures it; see the config package. Flags beat the file, the
+file beats detection. A bad configuration fails before any engine is
+started (exit 2).
+
+The revision comes from the CI environment (GITHUB_SHA, GITHUB_REF_NAME,
+GITHUB_REF_TYPE, GITHUB_HEAD_REF; CI_COMMIT_SHA, CI_COMMIT_BRANCH,
+CI_COMMIT_TAG, CI_MERGE_REQUEST_SOURCE_BRANCH_NAME), else from the git
+checkout of --source; --commit, --branch and --tag override it. It makes the
+image tags (sha-<commit>, the branch, the version of a semver tag, latest on
+the main branch) and OCI labels; the image's created label is the commit's
+time (SOURCE_DATE_EPOCH overrides it; without either, the time of the run),
+so that a rebuild of a commit gives the same image.
+
+Secrets come from the environment only and reach the engine as Dagger
+secrets: GOLDEN_REGISTRY_PASSWORD (with --registry-username, default
+$GOLDEN_REGISTRY_USERNAME; without them the Docker credentials of this
+machine are used) and GOLDEN_GIT_TOKEN (with GOLDEN_GIT_USERNAME) for the
+bump. The report redacts both.
+
+The bump builds golden from golden's own source, found in this order:
+--golden-source (default $GOLDEN_SOURCE); the Go module cache entry of the
+running golden's version (go run github.com/goldenci/golden/cmd/golden@VERSION
+put it there); the golden checkout that --source is in.
+
+The run is saved to --result and rendered for the platform (see 'golden
+report'): GitHub step outputs, job summary and annotations; GitLab's JUnit,
+Cobertura, Code Quality and dotenv reports in --out; a summary on a terminal.
+The exit code is the run's: 0 when every stage passed, 1 when a gate failed,
+2 when a stage could not run on its input (a Dockerfile that does not build,
+a malformed report) and 3 when the engine, the network or a registry failed
+(including no Dagger engine: the dagger CLI and Docker must be available).
+
+Example, a GitHub Actions job on a service repository (the one-line CI job):
+
+  - run: go run github.com/goldenci/golden/cmd/golden@v1 ci --publish --bump
+    env:
+      GOLDEN_REGISTRY_USERNAME: ${{ github.actor }}
+      GOLDEN_REGISTRY_PASSWORD: ${{ secrets.GITHUB_TOKEN }}
+      GOLDEN_GIT_TOKEN: ${{ secrets.GITOPS_TOKEN }}
+
+Example, locally, without publishing:
+
+  golden ci --source . --skip scan --min-coverage 80`,
+}
+
+func init() {
+	ciCmd.Run = runCI
+	register(ciCmd)
+}
+
+// connect opens the Dagger session; tests replace it, so that they never
+// start an engine.
+var connect = dagger.Connect
+
+// goldenModule is golden's module path.
+const goldenModule = "github.com/goldenci/golden"
+
+// defaultResult is the result file when neither --result nor
+// $GOLDEN_RESULT names one.
+const defaultResult = "golden-result.json"
+
+// ciFlags are golden ci's flags.
+type ciFlags struct {
+	source, configFile, result, platform, out    string
+	image, registry, registryUser                string
+	publish, bump                                bool
+	minCoverage, minPackage, patchMin            percentFlag
+	patchBase, lintFailOn, scanSeverity, dbRepo  string
+	javaDBRepo, buildPlatforms, skip, mainBranch string
+	ignoreUnfixed                                bool
+	goldenSource, commit, branch, tag            string
+	set                                          map[string]bool
+}
+
+func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
+	fs.StringVar(&f.source, "source", ".", "the service's source `DIR`")
+	fs.StringVar(&f.configFile, "config", "", "read this config `FILE` instead of the service's golden.yaml")
+	res := e.Getenv("GOLDEN_RESULT")
+	if res == "" {
+		res = defaultResult
+	}
+	fs.StringVar(&f.result, "result", res, "save the run to the result `FILE` (default $GOLDEN_RESULT, else "+defaultResult+")")
+	fs.StringVar(&f.platform, "platform", "", "render the report for `PLATFORM`: github, gitlab or local (default: detected)")
+	fs.StringVar(&f.out, "out", "golden-reports", "gitlab: write the reports into `DIR`")
+	fs.StringVar(&f.image, "image", "", "the image `REPO`sitory to publish to, without tag (image.repository)")
+	fs.BoolVar(&f.publish, "publish", false, "push the image when every stage passed")
+	fs.StringVar(&f.registry, "registry", "", "log in to this registry `HOST` (default: the image repository's host)")
+	fs.StringVar(&f.registryUser, "registry-username", e.Getenv("GOLDEN_REGISTRY_USERNAME"), "registry `USER`, with the password in $GOLDEN_REGISTRY_PASSWORD (default $GOLDEN_REGISTRY_USERNAME)")
+	fs.BoolVar(&f.bump, "bump", false, "after publishing on the main branch, bump the staging environment of the GitOps repository (token in $GOLDEN_GIT_TOKEN)")
+	fs.Var(&f.minCoverage, "min-coverage", "fail when the total coverage is below `PCT` percent (coverage.min)")
+	fs.Var(&f.minPackage, "min-package-coverage", "fail when any package's coverage is below `PCT` percent (coverage.minPackage)")
+	fs.Var(&f.patchMin, "patch-min", "fail when the coverage of the changed lines is below `PCT` percent (coverage.patchMin)")
+	fs.StringVar(&f.patchBase, "patch-base", "", "measure patch coverage since the git revision `REV` (coverage.patchBase)")
+	fs.StringVar(&f.lintFailOn, "lint-fail-on", "", "fail lint on findings of this `SEVERITY` or worse (lint.failOn)")
+	fs.StringVar(&f.scanSeverity, "scan-severity", "", "comma-separated `SEVERITIES` that fail the scans (scan.severity)")
+	fs.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "vulnerabilities without a fixed version do not fail the scans (scan.ignoreUnfixed)")
+	fs.StringVar(&f.dbRepo, "trivy-db-repository", "", "download Trivy's vulnerability DB from this OCI `REPO` mirror (scan.dbRepository)")
+	fs.StringVar(&f.javaDBRepo, "trivy-java-db-repository", "", "download Trivy's Java DB from this OCI `REPO` mirror (scan.javaDBRepository)")
+	fs.StringVar(&f.buildPlatforms, "build-platform", "", "comma-separated `PLATFORMS` to build, e.g. linux/amd64,linux/arm64 (image.platforms)")
+	fs.StringVar(&f.skip, "skip", "", "comma-separated `STAGES` not to run: "+strings.Join(pipeline.Skippable, ", "))
+	main := e.Getenv("CI_DEFAULT_BRANCH")
+	if main == "" {
+		main = "main"
+	}
+	fs.StringVar(&f.mainBranch, "main-branch", main, "the `BRANCH` that bumps staging and is tagged latest (default $CI_DEFAULT_BRANCH, else main)")
+	fs.StringVar(&f.goldenSource, "golden-source", e.Getenv("GOLDEN_SOURCE"), "golden's source `DIR` to build golden bump from (default $GOLDEN_SOURCE, else found)")
+	fs.StringVar(&f.commit, "commit", "", "the commit `SHA` built (default: from the CI environment or git)")
+	fs.StringVar(&f.branch, "branch", "", "the `BRANCH` built (default: from the CI environment or git)")
+	fs.StringVar(&f.tag, "tag", "", "the git `TAG` built (default: from the CI environment or git)")
+}
+
+func runCI(ctx context.Context, e *Env, args []string) error {
+	c := ciCmd
+	fs := c.flagSet(e)
+	var f ciFlags
+	f.register(fs, e)
+	if err := c.parseFlags(e, fs, args); err != nil {
+		return err
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+
+	platform := report.DetectPlatform(e.Getenv)
+	if f.platform != "" {
+		p, err := report.ParsePlatform(f.platform)
+		if err != nil {
+			return exitcode.Inputf("--platform: %v", err)
+		}
+		platform = p
+	}
+	if strings.TrimSpace(f.result) == "" {
+		return exitcode.Inputf("--result must name a file")
+	}
+
+	started := e.Now()
+	prep, err := prepareCI(e, &f)
+	if err != nil {
+		return ciFail(ctx, e, &f, platform, started, err)
+	}
+
+	client, err := connect(ctx, dagger.WithLogOutput(e.Stderr))
+	if err != nil {
+		return ciFail(ctx, e, &f, platform, started, exitcode.Infraf("connecting to the Dagger engine: %v\n"+
+			"golden ci runs its stages on a Dagger engine: it needs the dagger CLI on PATH (or network access to "+
+			"download it) and a container runtime such as Docker to start the engine", err))
+	}
+	defer func() { _ = client.Close() }()
+
+	src := client.Host().Directory(prep.sourceDir, dagger.HostDirectoryOpts{Exclude: prep.exclude, Gitignore: true})
+	opts := pipeline.Options{
+		Config:     prep.cfg,
+		Commit:     prep.rev.Commit,
+		Branch:     prep.rev.Branch,
+		GitTag:     prep.rev.Tag,
+		MainBranch: f.mainBranch,
+		Repository: prep.rev.Repository,
+		Created:    prep.rev.Created,
+		Progress:   e.Stderr,
+		SourceDir:  prep.sourceDir,
+		Now:        e.Now,
+	}
+	if prep.goldenDir != "" {
+		opts.Golden = client.Host().Directory(prep.goldenDir, dagger.HostDirectoryOpts{
+			Exclude: []string{".git", ".tools", "node_modules", "golden-reports", "examples"},
+		})
+	}
+	ro := prep.run
+	if pw := e.Getenv("GOLDEN_REGISTRY_PASSWORD"); pw != "" && f.publish {
+		ro.Credentials.Password = client.SetSecret("golden-registry-password", pw)
+	}
+	if tok := e.Getenv("GOLDEN_GIT_TOKEN"); tok != "" && f.bump {
+		ro.Git.Token = client.SetSecret("golden-git-token", tok)
+	}
+
+	run, runErr := pipeline.New(client, src, opts).Run(ctx, ro)
+	if run == nil {
+		return ciFail(ctx, e, &f, platform, started, runErr)
+	}
+	return ciFinish(ctx, e, &f, platform, run, runErr)
+}
+
+// ciPrep is what golden ci knows before it connects to the engine.
+type ciPrep struct {
+	cfg       *config.Config
+	sourceDir string   // absolute
+	exclude   []string // paths under sourceDir the engine does not load
+	rev       revision
+	run       pipeline.RunOptions
+	goldenDir string // golden's source, when the bump needs it
+}
+
+// prepareCI loads and checks everything that can be checked without an
+// engine: the configuration with the flags applied, the run options, the
+// revision and golden's source for the bump.
+func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
+	abs, err := filepath.Abs(f.source)
+	if err != nil {
+		return nil, exitcode.Infraf("--source %q: %v", f.source, err)
+	}
+	prep := &ciPrep{sourceDir: abs}
+	if f.configFile != "" {
+		prep.cfg, err = loadConfigFile(abs, f.configFile, e.Getenv)
+	} else {
+		prep.cfg, err = config.Load(abs, e.Getenv)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := applyCIFlags(prep.cfg, f); err != nil {
+		return nil, err
+	}
+
+	prep.run = pipeline.RunOptions{
+		Skip:    splitList(f.skip),
+		Publish: f.publish,
+		Bump:    f.bump,
+		Credentials: pipeline.Credentials{
+			Registry: strings.TrimSpace(f.registry),
+			Username: strings.TrimSpace(f.registryUser),
+		},
+		Git: pipeline.GitCredentials{Username: e.Getenv("GOLDEN_GIT_USERNAME")},
+	}
+	if f.publish && e.Getenv("GOLDEN_REGISTRY_PASSWORD") != "" && prep.run.Credentials.Username == "" {
+		return nil, exitcode.Inputf("GOLDEN_REGISTRY_PASSWORD is set but no registry user: pass --registry-username or set GOLDEN_REGISTRY_USERNAME")
+	}
+	if err := prep.run.Validate(prep.cfg); err != nil {
+		return nil, err
+	}
+
+	prep.rev, err = detectRevision(e, abs)
+	if err != nil {
+		return nil, err
+	}
+	if f.set["commit"] {
+		prep.rev.Commit = strings.TrimSpace(f.commit)
+	}
+	if f.set["branch"] {
+		prep.rev.Branch = strings.TrimSpace(f.branch)
+	}
+	if f.set["tag"] {
+		prep.rev.Tag = strings.TrimSpace(f.tag)
+	}
+	if prep.rev.Created.IsZero() {
+		prep.rev.Created = e.Now()
+	}
+
+	// The result, the reports and .git are written or irrelevant: loading
+	// them would change the source's digest on every run.
+	prep.exclude = []string{".git"}
+	for _, p := range []string{f.result, f.out} {
+		if rel, ok := under(abs, p); ok {
+			prep.exclude = append(prep.exclude, rel)
+		}
+	}
+
+	if f.bump {
+		if prep.goldenDir, err = goldenSource(f.goldenSource, e.Getenv, abs); err != nil {
+			return nil, err
+		}
+	}
+	return prep, nil
+}
+
+// applyCIFlags applies the flags that were set to the configuration
+// (flags beat the file) and validates the result.
+func applyCIFlags(cfg *config.Config, f *ciFlags) error {
+	if f.set["image"] {
+		cfg.Image.Repository = strings.TrimSpace(f.image)
+	}
+	if f.set["min-coverage"] {
+		cfg.Coverage.Min = f.minCoverage.v
+	}
+	if f.set["min-package-coverage"] {
+		cfg.Coverage.MinPackage = f.minPackage.v
+	}
+	if f.set["patch-min"] {
+		cfg.Coverage.PatchMin = f.patchMin.v
+	}
+	if f.set["patch-base"] {
+		cfg.Coverage.PatchBase = strings.TrimSpace(f.patchBase)
+	}
+	if f.set["lint-fail-on"] {
+		cfg.Lint.FailOn = strings.ToUpper(strings.TrimSpace(f.lintFailOn))
+	}
+	if f.set["scan-severity"] {
+		cfg.Scan.Severity = splitList(strings.ToUpper(f.scanSeverity))
+	}
+	if f.set["ignore-unfixed"] {
+		cfg.Scan.IgnoreUnfixed = f.ignoreUnfixed
+	}
+	if f.set["trivy-db-repository"] {
+		cfg.Scan.DBRepository = strings.TrimSpace(f.dbRepo)
+	}
+	if f.set["trivy-java-db-repository"] {
+		cfg.Scan.JavaDBRepository = strings.TrimSpace(f.javaDBRepo)
+	}
+	if f.set["build-platform"] {
+		cfg.Image.Platforms = splitList(f.buildPlatforms)
+	}
+	if cfg.Coverage.PatchMin != nil && cfg.Coverage.PatchBase == "" {
+		return exitcode.Inputf("a patch coverage minimum needs a base revision: --patch-base REV or coverage.patchBase")
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("with the flags applied: %w", err)
+	}
+	return nil
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// under returns p relative to dir when p (relative to the working
+// directory) is inside dir.
+func under(dir, p string) (string, bool) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
+}
+
+// loadConfigFile loads the service in dir with file as its config file:
+// the file is parsed under its own name first (so that its errors name
+// it), then loaded in place of golden.yaml.
+func loadConfigFile(dir, file string, getenv func(string) string) (*config.Config, error) {
+	data, err := os.ReadFile(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, exitcode.Inputf("--config %q: no such file", file)
+	case err != nil:
+		return nil, exitcode.Infraf("--config: %v", err)
+	}
+	if _, err := config.Parse(data, file); err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, exitcode.Inputf("--source %q: no such directory", dir)
+	case err != nil:
+		return nil, exitcode.Infraf("--source: %v", err)
+	case !fi.IsDir():
+		return nil, exitcode.Inputf("--source %q: not a directory", dir)
+	}
+	return config.LoadFS(configOverlay{base: os.DirFS(dir), file: data}, filepath.Base(dir), getenv)
+}
+
+// configOverlay is a service directory whose golden.yaml is another file's
+// content, and which has no other config file.
+type configOverlay struct {
+	base fs.FS
+	file []byte
+}
+
+func (o configOverlay) Open(name string) (fs.File, error) {
+	switch name {
+	case config.ConfigFile:
+		return newMemFile(name, o.file), nil
+	case config.HiddenConfigFile, "golden.yml", ".golden.yml":
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return o.base.Open(name)
+}
+
+// memFile is an in-memory fs.File.
+type memFile struct {
+	*strings.Reader
+	name string
+	size int64
+}
+
+func newMemFile(name string, data []byte) *memFile {
+	return &memFile{Reader: strings.NewReader(string(data)), name: name, size: int64(len(data))}
+}
+
+func (m *memFile) Stat() (fs.FileInfo, error) { return memInfo{m.name, m.size}, nil }
+func (m *memFile) Close() error               { return nil }
+
+type memInfo struct {
+	name string
+	size int64
+}
+
+func (i memInfo) Name() string       { return i.name }
+func (i memInfo) Size() int64        { return i.size }
+func (i memInfo) Mode() fs.FileMode  { return 0o444 }
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return false }
+func (i memInfo) Sys() any           { return nil }
+
+// revision is what golden ci builds: the commit, its branch or tag, the
+// repository and the commit's time.
+type revision struct {
+	Commit, Branch, Tag string
+	Repository          string
+	Created             time.Time
+}
+
+// detectRevision reads the revision from the CI environment (GitHub
+// Actions, GitLab CI) and fills what it does not say from the git checkout
+// that holds dir. A directory outside git is fine: the revision is then
+// what the environment says. SOURCE_DATE_EPOCH sets the created time.
+func detectRevision(e *Env, dir string) (revision, error) {
+	var r revision
+	get := func(k string) string { return strings.TrimSpace(e.Getenv(k)) }
+	switch {
+	case get("GITHUB_SHA") != "":
+		r.Commit = get("GITHUB_SHA")
+		switch {
+		case get("GITHUB_REF_TYPE") == "tag":
+			r.Tag = get("GITHUB_REF_NAME")
+		case get("GITHUB_HEAD_REF") != "": // a pull request: its branch
+			r.Branch = get("GITHUB_HEAD_REF")
+		default:
+			r.Branch = get("GITHUB_REF_NAME")
+		}
+		if get("GITHUB_SERVER_URL") != "" && get("GITHUB_REPOSITORY") != "" {
+			r.Repository = strings.TrimSuffix(get("GITHUB_SERVER_URL"), "/") + "/" + get("GITHUB_REPOSITORY")
+		}
+	case get("CI_COMMIT_SHA") != "":
+		r.Commit = get("CI_COMMIT_SHA")
+		r.Tag = get("CI_COMMIT_TAG")
+		if r.Tag == "" {
+			r.Branch = get("CI_COMMIT_BRANCH")
+			if r.Branch == "" {
+				r.Branch = get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+			}
+		}
+		r.Repository = get("CI_PROJECT_URL")
+	}
+	g, err := gitRevision(dir)
+	if err != nil {
+		return r, err
+	}
+	if r.Commit == "" {
+		r.Commit, r.Branch, r.Tag = g.Commit, g.Branch, g.Tag
+	}
+	if r.Repository == "" {
+		r.Repository = g.Repository
+	}
+	if r.Commit == g.Commit {
+		r.Created = g.Created
+	}
+	if s := get("SOURCE_DATE_EPOCH"); s != "" {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || sec < 0 {
+			return r, exitcode.Inputf("SOURCE_DATE_EPOCH %q: want seconds since 1970", s)
+		}
+		r.Created = time.Unix(sec, 0).UTC()
+	}
+	return r, nil
+}
+
+// gitRevision reads HEAD of the git checkout that holds dir: the commit,
+// its branch (when HEAD is on one), the highest semantic-version tag on
+// the commit, the origin remote's URL without credentials and the commit
+// time. A directory outside any checkout gives an empty revision.
+func gitRevision(dir string) (revision, error) {
+	var r revision
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return r, nil
+	}
+	if err != nil {
+		return r, exitcode.Infraf("reading the git checkout of %s: %v", dir, err)
+	}
+	head, err := repo.Head()
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return r, nil // no commit yet
+	}
+	if err != nil {
+		return r, exitcode.Infraf("reading HEAD of %s: %v", dir, err)
+	}
+	r.Commit = head.Hash().String()
+	if head.Name().IsBranch() {
+		r.Branch = head.Name().Short()
+	}
+	if c, err := repo.CommitObject(head.Hash()); err == nil {
+		r.Created = c.Committer.When.UTC()
+	}
+	if tags, err := repo.Tags(); err == nil {
+		var versions []string
+		_ = tags.ForEach(func(ref *plumbing.Reference) error {
+			hash := ref.Hash()
+			if t, err := repo.TagObject(hash); err == nil {
+				if t.TargetType != plumbing.CommitObject {
+					return nil
+				}
+				hash = t.Target
+			}
+			if hash == head.Hash() {
+				if _, ok := semver.ParseTag(ref.Name().Short()); ok {
+					versions = append(versions, ref.Name().Short())
+				}
+			}
+			return nil
+		})
+		if v, ok := semver.Highest(versions); ok {
+			r.Tag = v.Tag()
+		}
+	}
+	if rem, err := repo.Remote("origin"); err == nil && len(rem.Config().URLs) > 0 {
+		r.Repository = gitrepo.RedactURL(rem.Config().URLs[0])
+	}
+	return r, nil
+}
+
+// goldenSource finds golden's source to build golden bump from: dir when
+// given; else the module cache entry of the running golden's version; else
+// the golden checkout that holds the service (golden's own pipeline).
+func goldenSource(dir string, getenv func(string) string, serviceDir string) (string, error) {
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", exitcode.Infraf("--golden-source %q: %v", dir, err)
+		}
+		if reportModulePath(filepath.Join(abs, "go.mod")) != goldenModule {
+			return "", exitcode.Inputf("--golden-source %q: not golden's source (no go.mod of module %s)", dir, goldenModule)
+		}
+		return abs, nil
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Path == goldenModule {
+		if d := moduleCacheDir(getenv, goldenModule, bi.Main.Version); d != "" {
+			return d, nil
+		}
+	}
+	for d := serviceDir; ; {
+		if reportModulePath(filepath.Join(d, "go.mod")) == goldenModule {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	return "", exitcode.Inputf("--bump builds golden bump from golden's source, which was not found: " +
+		"pass --golden-source DIR (a checkout of " + goldenModule + "), or run golden with go run " + goldenModule + "/cmd/golden@VERSION")
+}
+
+// moduleCacheDir is the Go module cache's directory of module@version
+// when it holds it: $GOMODCACHE, else the first $GOPATH entry's pkg/mod,
+// else ~/go/pkg/mod. "(devel)" and pseudo-less empty versions have none.
+func moduleCacheDir(getenv func(string) string, module, version string) string {
+	if version == "" || version == "(devel)" {
+		return ""
+	}
+	cache := getenv("GOMODCACHE")
+	if cache == "" {
+		if gopath := getenv("GOPATH"); gopath != "" {
+			cache = filepath.Join(filepath.SplitList(gopath)[0], "pkg", "mod")
+		} else if home := getenv("HOME"); home != "" {
+			cache = filepath.Join(home, "go", "pkg", "mod")
+		}
+	}
+	if cache == "" {
+		return ""
+	}
+	d := filepath.Join(cache, filepath.FromSlash(escapeModulePath(module))+"@"+version)
+	if reportModulePath(filepath.Join(d, "go.mod")) != module {
+		return ""
+	}
+	return d
+}
+
+// escapeModulePath escapes a module path for the module cache: each
+// upper-case letter becomes '!' and its lower case.
+func escapeModulePath(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('!')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ciFail records an error that stopped golden ci before the pipeline ran
+// (a bad configuration, no engine) as the stage "ci", saves and renders the
+// run, and returns the error.
+func ciFail(ctx context.Context, e *Env, f *ciFlags, platform report.Platform, started time.Time, err error) error {
+	run := result.New(started)
+	run.SetStage(result.Stage{
+		Name: "ci", Status: stageOf(err), StartedAt: started.UTC(),
+		Seconds: e.Now().Sub(started).Seconds(), Summary: "golden ci could not run the pipeline", Error: err.Error(),
+	})
+	return ciFinish(ctx, e, f, platform, run, err)
+}
+
+// ciFinish saves the run to --result, renders it for the platform and
+// returns the run's error. A failure to save or render is returned when
+// the run has no error of its own, else printed.
+func ciFinish(ctx context.Context, e *Env, f *ciFlags, platform report.Platform, run *result.Run, runErr error) error {
+	run.UpdatedAt = e.Now().UTC()
+	if err := run.Save(f.result); err != nil {
+		return ciSecondary(e, runErr, exitcode.InfraError(err))
+	}
+	args := []string{"--result", f.result, "--platform", string(platform), "--out", f.out}
+	for _, name := range []string{"GOLDEN_REGISTRY_PASSWORD", "GOLDEN_GIT_TOKEN"} {
+		if e.Getenv(name) != "" {
+			args = append(args, "--mask-env", name)
+		}
+	}
+	if err := runReport(ctx, e, args); err != nil {
+		return ciSecondary(e, runErr, fmt.Errorf("rendering the report: %w", err))
+	}
+	return runErr
+}
+
+// ciSecondary returns err when the run has no error, else prints it and
+// returns the run's.
+func ciSecondary(e *Env, runErr, err error) error {
+	if runErr == nil {
+		return err
+	}
+	fmt.Fprintf(e.Stderr, "golden ci: %v\n", err)
+	return runErr
+}

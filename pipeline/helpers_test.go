@@ -1,0 +1,150 @@
+package pipeline
+
+// The host tests run the exact command lines the stages run (package
+// toolcmd builds them) against the real tools on small services written
+// by each test, and assemble the stage results from the tools' real
+// output with the same functions the pipeline uses. Only argv[0] is
+// located on the host (.tools/bin, PATH, or the Python that has pytest).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goldenci/golden/internal/testtool"
+)
+
+// hostRun runs argv in dir on the host with bin as argv[0] and the extra
+// environment env, the way exec runs it in a container: any exit code is
+// an outcome. stdoutFile, when set, receives the standard output; the
+// outputs that exist afterwards are read back.
+func hostRun(t *testing.T, dir string, env []string, bin string, argv []string, stdoutFile string, outputs ...string) *toolRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	run := &toolRun{Argv: argv, Stderr: stderr.String(), Files: map[string]string{}}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		run.ExitCode = exit.ExitCode()
+	default:
+		t.Fatalf("running %s: %v", strings.Join(argv, " "), err)
+	}
+	if stdoutFile != "" {
+		writeFile(t, stdoutFile, stdout.String())
+	}
+	for _, p := range outputs {
+		data, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Files[p] = string(data)
+	}
+	return run
+}
+
+// writeFiles writes files (slash-separated path -> content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		writeFile(t, filepath.Join(dir, filepath.FromSlash(name)), content)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// goEnv is the environment of go commands in the tests: the local
+// toolchain, and no network for modules (the fixtures have no
+// dependencies).
+var goEnv = []string{"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off"}
+
+// lookPath finds a program on PATH, failing under CI and skipping
+// elsewhere when it is missing.
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		missingTool(t, name)
+	}
+	return p
+}
+
+func missingTool(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed: .ci/install-tools installs it", what)
+	}
+	t.Skipf("%s is not installed; run .ci/install-tools", what)
+}
+
+var (
+	pythonOnce sync.Once
+	pythonPath string
+)
+
+// pytestPython returns a Python that has pytest and pytest-cov (Debian's
+// python3-pytest and python3-pytest-cov), which a pyenv python3 on PATH
+// may hide.
+func pytestPython(t *testing.T) string {
+	t.Helper()
+	pythonOnce.Do(func() {
+		var candidates []string
+		for _, name := range []string{"python3", "python"} {
+			if p, err := exec.LookPath(name); err == nil {
+				candidates = append(candidates, p)
+			}
+		}
+		candidates = append(candidates, "/usr/bin/python3")
+		for _, py := range candidates {
+			if exec.Command(py, "-c", "import pytest, pytest_cov").Run() == nil {
+				pythonPath = py
+				return
+			}
+		}
+	})
+	if pythonPath == "" {
+		missingTool(t, "pytest and pytest-cov (apt-get install python3-pytest python3-pytest-cov)")
+	}
+	return pythonPath
+}
+
+// git runs the real git in dir.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(testtool.Path(t, "git"), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com",
+		"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com",
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}

@@ -1,0 +1,341 @@
+// Package pipeline is golden's CI/CD pipeline written against the Dagger Go
+// SDK (dagger.io/dagger): lint, test, scan, build, image scan, publish and
+// the GitOps staging bump, for Go, Python and Node services.
+//
+// Each stage is a method of Pipeline. It builds lazy SDK objects (containers
+// from pinned tool images, with the source mounted and named cache volumes),
+// runs the command line package toolcmd builds for it, reads the tool's
+// report back and gates it with golden's plain packages (lint, gotest,
+// coverage, junit, scan), and returns the SDK objects (report files,
+// directories, containers) with the typed result: findings, test cases,
+// coverage and a result.Stage.
+//
+// A stage's error says it could not run (bad input: exit 2; the engine,
+// the network or a registry: exit 3). A stage that ran returns a nil error
+// whatever its verdict: the verdict is Stage.Status (result.Failed when its
+// gate failed) and StageError turns it into an error for callers that want
+// one. Run runs every stage, the independent ones in parallel, and collects
+// them into a result.Run.
+//
+// The package never needs a particular host: it reads files only through
+// the SDK, except that coverage analysis reads the source tree from the
+// file system of the process (Options.SourceDir, else an export of the
+// source's code files to a temporary directory: the runner's host, or in a
+// Dagger module function its own runtime container, where Export writes).
+// Secrets reach containers only as *dagger.Secret, via WithSecretVariable
+// and WithRegistryAuth, never as plain text or arguments.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"dagger.io/dagger"
+
+	"github.com/goldenci/golden/config"
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/result"
+)
+
+// Paths inside the stage containers.
+const (
+	// SourcePath is where the source directory is mounted, and the working
+	// directory of every tool.
+	SourcePath = "/src"
+	// OutPath is the directory tools write their reports to, outside the
+	// source so that no tool reads another's report.
+	OutPath = "/golden/out"
+)
+
+// cacheNamespace prefixes every cache volume. Cache volumes are global to
+// a Dagger engine, shared by every pipeline and module that runs on it: a
+// bare key such as "go-mod" could be another module's volume, with another
+// layout or owner. The prefix keeps golden's volumes golden's own.
+const cacheNamespace = "github.com/goldenci/golden:"
+
+// Options configure a Pipeline.
+type Options struct {
+	// Config is the service's configuration (required): see config.Load.
+	Config *config.Config
+	// Commit, Branch and GitTag identify the revision built: they make the
+	// image tags and the OCI revision and version labels. Branch is empty
+	// for a tag pipeline, GitTag for a branch pipeline.
+	Commit, Branch, GitTag string
+	// MainBranch is the repository's default branch (default "main"): a
+	// build of it is also tagged "latest", and only its pipelines bump
+	// staging.
+	MainBranch string
+	// Repository is the source repository's URL, for the OCI source label
+	// and the run's source (optional; never with credentials in it).
+	Repository string
+	// Created is the image creation time, for the OCI created label. Use
+	// the commit time to build reproducible images; zero leaves the label
+	// out.
+	Created time.Time
+	// Progress receives one line per step (optional).
+	Progress io.Writer
+	// Golden is golden's own source tree (the module root, with go.mod),
+	// from which Bump builds the golden command it runs. Only Bump needs
+	// it.
+	Golden *dagger.Directory
+	// SourceDir is the source's path on this host when it has one (the
+	// golden ci runner). Coverage analysis then reads it directly, and patch
+	// coverage (config coverage.patchBase) can read its git history;
+	// without it the source's code files are exported to a temporary
+	// directory and patch coverage is not computed.
+	SourceDir string
+	// Now is the clock for stage times (default time.Now).
+	Now func() time.Time
+}
+
+// Pipeline runs golden's stages on one source directory.
+type Pipeline struct {
+	client *dagger.Client
+	source *dagger.Directory
+	opts   Options
+	cfg    *config.Config
+	mu     sync.Mutex // serializes progress lines
+}
+
+// New returns the pipeline of source, run with the client c.
+func New(c *dagger.Client, source *dagger.Directory, o Options) *Pipeline {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MainBranch == "" {
+		o.MainBranch = "main"
+	}
+	return &Pipeline{client: c, source: source, opts: o, cfg: o.Config}
+}
+
+// check reports what New could not: a pipeline without a client, source
+// or configuration cannot run any stage.
+func (p *Pipeline) check() error {
+	switch {
+	case p.client == nil:
+		return exitcode.Inputf("pipeline: no Dagger client")
+	case p.source == nil:
+		return exitcode.Inputf("pipeline: no source directory")
+	case p.cfg == nil:
+		return exitcode.Inputf("pipeline: no configuration (Options.Config)")
+	}
+	return nil
+}
+
+func (p *Pipeline) now() time.Time { return p.opts.Now() }
+
+// logf writes one progress line.
+func (p *Pipeline) logf(format string, args ...any) {
+	if p.opts.Progress == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = fmt.Fprintf(p.opts.Progress, "golden: "+format+"\n", args...)
+}
+
+// cache returns golden's cache volume of that name.
+func (p *Pipeline) cache(name string) *dagger.CacheVolume {
+	return p.client.CacheVolume(cacheNamespace + name)
+}
+
+// tool returns a container of the tool image key ("go", "trivy", ...),
+// pinned by tag and digest unless the configuration overrides it, with the
+// source mounted as the working directory and an empty OutPath.
+func (p *Pipeline) tool(key string) *dagger.Container {
+	return p.client.Container().
+		From(p.cfg.ToolImage(key)).
+		// Tools print less noise and never prompt in CI mode.
+		WithEnvVariable("CI", "true").
+		WithDirectory(OutPath, p.client.Directory()).
+		WithMountedDirectory(SourcePath, p.source).
+		WithWorkdir(SourcePath)
+}
+
+// withGoCaches mounts the Go module and build caches; the variables make
+// every Go image use them, whatever its defaults.
+func (p *Pipeline) withGoCaches(c *dagger.Container) *dagger.Container {
+	return c.
+		WithMountedCache("/go/pkg/mod", p.cache("go-mod")).
+		WithEnvVariable("GOMODCACHE", "/go/pkg/mod").
+		WithMountedCache("/root/.cache/go-build", p.cache("go-build")).
+		WithEnvVariable("GOCACHE", "/root/.cache/go-build")
+}
+
+// withPipCache mounts pip's download cache.
+func (p *Pipeline) withPipCache(c *dagger.Container) *dagger.Container {
+	return c.
+		WithMountedCache("/root/.cache/pip", p.cache("pip")).
+		WithEnvVariable("PIP_CACHE_DIR", "/root/.cache/pip").
+		// pip refuses to install into a distribution's Python without it
+		// (PEP 668); the container is thrown away.
+		WithEnvVariable("PIP_BREAK_SYSTEM_PACKAGES", "1").
+		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+}
+
+// withNpmCache mounts npm's cache.
+func (p *Pipeline) withNpmCache(c *dagger.Container) *dagger.Container {
+	return c.
+		WithMountedCache("/root/.npm", p.cache("npm")).
+		WithEnvVariable("npm_config_cache", "/root/.npm").
+		WithEnvVariable("npm_config_update_notifier", "false").
+		WithEnvVariable("npm_config_fund", "false").
+		WithEnvVariable("npm_config_audit", "false")
+}
+
+// toolRun is what a tool run left behind: its exit code, its standard
+// error and the report files it wrote. The stages assemble their results
+// from a toolRun; tests make one by running the same command line on the
+// host.
+type toolRun struct {
+	Argv     []string
+	ExitCode int
+	Stderr   string
+	// Files holds the content of each output file read back; a file the
+	// tool did not write is absent.
+	Files map[string]string
+}
+
+// file returns an output file's content and whether it was written.
+func (r *toolRun) file(path string) (string, bool) {
+	s, ok := r.Files[path]
+	return s, ok
+}
+
+// execOpts configure exec.
+type execOpts struct {
+	// Stdout redirects the command's standard output to this file.
+	Stdout string
+	// Outputs are the files to read back after the command ran.
+	Outputs []string
+}
+
+// exec runs argv in c, accepting any exit code (the tool's exit code is a
+// verdict, not a failure of the engine), and reads its outputs back. The
+// returned container holds the outputs, for SDK files. An error means the
+// engine could not run the command at all: the image could not be pulled,
+// the engine went away (exit 3).
+func (p *Pipeline) exec(ctx context.Context, stage string, c *dagger.Container, argv []string, o execOpts) (*dagger.Container, *toolRun, error) {
+	p.logf("%s: %s", stage, strings.Join(argv, " "))
+	c = c.WithExec(argv, dagger.ContainerWithExecOpts{RedirectStdout: o.Stdout, Expect: dagger.ReturnTypeAny})
+	code, err := c.ExitCode(ctx)
+	if err != nil {
+		return nil, nil, engineError(fmt.Sprintf("running %s", argv[0]), err)
+	}
+	run := &toolRun{Argv: argv, ExitCode: code, Files: map[string]string{}}
+	if run.Stderr, err = c.Stderr(ctx); err != nil {
+		return nil, nil, engineError(fmt.Sprintf("reading the output of %s", argv[0]), err)
+	}
+	for _, path := range o.Outputs {
+		ok, err := c.Exists(ctx, path)
+		if err != nil {
+			return nil, nil, engineError(fmt.Sprintf("looking for %s", path), err)
+		}
+		if !ok {
+			continue
+		}
+		s, err := c.File(path).Contents(ctx)
+		if err != nil {
+			return nil, nil, engineError(fmt.Sprintf("reading %s", path), err)
+		}
+		run.Files[path] = s
+	}
+	return c, run, nil
+}
+
+// engineError classifies an error the engine returned. A command that
+// failed (an ExecError) in a step that must succeed means the step's input
+// is bad: a Dockerfile RUN that fails, a dependency that does not install
+// (exit 2). Anything else is the engine, the network or a registry (exit 3).
+func engineError(what string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return exitcode.InfraError(fmt.Errorf("%s: %w", what, err))
+	}
+	var execErr *dagger.ExecError
+	if errors.As(err, &execErr) {
+		return exitcode.InputError(fmt.Errorf("%s: %s exited %d: %s", what,
+			strings.Join(execErr.Cmd, " "), execErr.ExitCode, tail(execErr.Stderr, tailLines)))
+	}
+	return exitcode.InfraError(fmt.Errorf("%s: %w", what, err))
+}
+
+// tailLines is how much of a tool's standard error an error message quotes.
+const tailLines = 20
+
+// tail returns the last n non-empty lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	var kept []string
+	for i := len(lines) - 1; i >= 0 && len(kept) < n; i-- {
+		if strings.TrimSpace(lines[i]) != "" {
+			kept = append(kept, strings.TrimRight(lines[i], "\r"))
+		}
+	}
+	for i, j := 0, len(kept)-1; i < j; i, j = i+1, j-1 {
+		kept[i], kept[j] = kept[j], kept[i]
+	}
+	return strings.Join(kept, "\n")
+}
+
+// toolFailed is the error of a tool that ended without a verdict (no
+// report, or an exit code it uses for its own failures): bad configuration
+// or code it cannot read, so bad input (exit 2). The message quotes the
+// end of its standard error.
+func toolFailed(tool string, code int, stderr string) error {
+	msg := fmt.Sprintf("%s failed (exit code %d)", tool, code)
+	if t := tail(stderr, tailLines); t != "" {
+		msg += ":\n" + t
+	}
+	return exitcode.InputError(errors.New(msg))
+}
+
+// hostTree returns a directory on this host holding the source's files
+// that match include (Options.SourceDir itself when set), and a function
+// that removes what was exported.
+func (p *Pipeline) hostTree(ctx context.Context, include []string) (string, func(), error) {
+	if p.opts.SourceDir != "" {
+		return p.opts.SourceDir, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "golden-source-")
+	if err != nil {
+		return "", nil, exitcode.InfraError(fmt.Errorf("exporting the source: %w", err))
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	src := p.source.Filter(dagger.DirectoryFilterOpts{Include: include, Exclude: []string{"**/node_modules", "**/.git"}})
+	if _, err := src.Export(ctx, dir); err != nil {
+		cleanup()
+		return "", nil, engineError("exporting the source", err)
+	}
+	return dir, cleanup, nil
+}
+
+// stageTimes fills a stage's start and duration.
+func (p *Pipeline) stageTimes(st *result.Stage, start time.Time) {
+	st.StartedAt = start.UTC()
+	st.Seconds = p.now().Sub(start).Seconds()
+}
+
+// StageError turns a stage's verdict into an error, for callers (such as a
+// Dagger module function) that fail on a failed gate: nil when the stage
+// passed or was skipped, a gate error (exit 1) when it failed, and an
+// infrastructure error (exit 3) when it errored. The message is the
+// stage's error, else its summary.
+func StageError(s result.Stage) error {
+	msg := s.Error
+	if msg == "" {
+		msg = s.Summary
+	}
+	switch s.Status {
+	case result.Passed, result.Skipped:
+		return nil
+	case result.Failed:
+		return exitcode.Gatef("%s failed: %s", s.Name, msg)
+	}
+	return exitcode.Infraf("%s errored: %s", s.Name, msg)
+}

@@ -1,0 +1,422 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goldenci/golden/config"
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/result"
+)
+
+// The stage names, as recorded in the result.
+const (
+	StageLint      = "lint"
+	StageTest      = "test"
+	StageCoverage  = "coverage"
+	StageScan      = "scan"
+	StageBuild     = "build"
+	StageScanImage = "scan-image"
+	StagePublish   = "publish"
+	StageBump      = "bump"
+)
+
+// Stages lists the stages of Run in the order they are recorded.
+var Stages = []string{StageLint, StageTest, StageCoverage, StageScan, StageBuild, StageScanImage, StagePublish, StageBump}
+
+// Skippable lists the stages RunOptions.Skip may name. Skipping test
+// skips coverage; skipping build skips scan-image.
+var Skippable = []string{StageLint, StageTest, StageScan, StageBuild, StageScanImage}
+
+// RunOptions choose what Run runs.
+type RunOptions struct {
+	// Skip names stages not to run (see Skippable); the configuration's
+	// lint.skip, test.skip, scan.skip and scan.skipImage skip too.
+	Skip []string
+	// Publish pushes the image when every earlier stage passed.
+	Publish bool
+	// Credentials log in to the registry for Publish.
+	Credentials Credentials
+	// Bump sets the staging environment of the GitOps repository to the
+	// published image, on the main branch (Options.MainBranch) only. It
+	// needs Publish.
+	Bump bool
+	// Git authenticates Bump to the GitOps repository.
+	Git GitCredentials
+}
+
+// Validate checks the options against the configuration before anything
+// runs: unknown stages to skip, publishing without an image repository or
+// without building, bumping without publishing or without a GitOps
+// repository and staging environment. Errors are bad usage (exit 2).
+func (o RunOptions) Validate(cfg *config.Config) error {
+	if cfg == nil {
+		return exitcode.Inputf("pipeline: no configuration")
+	}
+	for _, s := range o.Skip {
+		if !slices.Contains(Skippable, s) {
+			return exitcode.Inputf("cannot skip %q: want one of %s", s, strings.Join(Skippable, ", "))
+		}
+	}
+	if o.Publish {
+		if slices.Contains(o.Skip, StageBuild) {
+			return exitcode.Inputf("cannot publish without building: build is skipped")
+		}
+		if _, err := imageRepository(cfg.Image.Repository); err != nil {
+			return err
+		}
+		if o.Credentials.Password != nil && strings.TrimSpace(o.Credentials.Username) == "" {
+			return exitcode.Inputf("registry credentials have a password but no user name")
+		}
+	}
+	if o.Bump {
+		if !o.Publish {
+			return exitcode.Inputf("the staging bump needs publish: there is no image to bump to otherwise")
+		}
+		if _, _, err := stagingEnvironment(cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stager is what Run runs: the stages of a Pipeline. Run's scheduling and
+// skip rules are tested with other implementations.
+type stager interface {
+	Lint(ctx context.Context) (*LintResult, error)
+	Test(ctx context.Context) (*TestResult, error)
+	Scan(ctx context.Context) (*ScanResult, error)
+	Build(ctx context.Context) (*BuildResult, error)
+	ScanImage(ctx context.Context, b *BuildResult) (*ScanResult, error)
+	Publish(ctx context.Context, b *BuildResult, creds Credentials) (*PublishResult, error)
+	Bump(ctx context.Context, digest string, git GitCredentials) (*BumpResult, error)
+}
+
+var _ stager = (*Pipeline)(nil)
+
+// Run runs the pipeline and collects every stage into a run:
+//
+//   - lint, test (with coverage), scan, and build followed by scan-image,
+//     in parallel: a failing gate does not stop the others;
+//   - then publish, when asked for and only when every stage so far passed
+//     (else it is recorded as skipped);
+//   - then the staging bump, when asked for, after a publish, on the main
+//     branch.
+//
+// A source without a Dockerfile skips build and scan-image unless publish
+// was asked for. The run records the coverage, the image (name, digest,
+// tags) and the outputs coverage, coverage_patch, digest, image (name@digest),
+// tags, version, and gitops_commit, gitops_changed, gitops_branch,
+// gitops_compare_url from the bump.
+//
+// The error is nil when every stage passed (or was skipped); a gate error
+// (exit 1) naming the failed stages; or, when a stage could not run, that
+// stage's error with its class (exit 2 or 3). The run is returned in every
+// case but a validation error (see RunOptions.Validate).
+func (p *Pipeline) Run(ctx context.Context, o RunOptions) (*result.Run, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	return run(ctx, p, runEnv{cfg: p.cfg, opts: p.opts, logf: p.logf}, o)
+}
+
+// runEnv is what run needs of a Pipeline besides its stages.
+type runEnv struct {
+	cfg  *config.Config
+	opts Options
+	logf func(format string, args ...any)
+}
+
+// outcome is one stage's record and, when it could not run, its error.
+type outcome struct {
+	stage result.Stage
+	err   error
+}
+
+// runState collects the outcomes of the stages as they finish.
+type runState struct {
+	env runEnv
+	mu  sync.Mutex
+	out map[string]outcome
+}
+
+func (s *runState) now() time.Time { return s.env.opts.Now() }
+
+// record stores a stage's outcome: the stage when err is nil, else an
+// errored stage carrying err's message.
+func (s *runState) record(name string, start time.Time, st result.Stage, err error) {
+	if err != nil {
+		st = result.Stage{Name: name, Status: result.Errored, Error: err.Error()}
+		if exitcode.Code(err) == exitcode.Failed {
+			st.Status = result.Failed
+		}
+	}
+	st.Name = name
+	if st.StartedAt.IsZero() {
+		st.StartedAt = start.UTC()
+		st.Seconds = s.now().Sub(start).Seconds()
+	}
+	s.mu.Lock()
+	s.out[name] = outcome{stage: st, err: err}
+	s.mu.Unlock()
+	line := fmt.Sprintf("%s: %s (%.1fs)", name, st.Status, st.Seconds)
+	if st.Summary != "" {
+		line += ": " + st.Summary
+	}
+	if st.Error != "" && st.Error != st.Summary {
+		line += ": " + firstLine(st.Error)
+	}
+	s.env.logf("%s", line)
+}
+
+// skip records a stage as skipped, for why.
+func (s *runState) skip(name, why string) {
+	s.record(name, s.now(), result.Stage{Status: result.Skipped, Summary: "skipped: " + why}, nil)
+}
+
+// notPassed lists the recorded stages that failed or errored, in order.
+func (s *runState) notPassed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for _, n := range Stages {
+		if o, ok := s.out[n]; ok && (o.stage.Status == result.Failed || o.stage.Status == result.Errored) {
+			names = append(names, fmt.Sprintf("%s (%s)", n, o.stage.Status))
+		}
+	}
+	return names
+}
+
+func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, error) {
+	if err := o.Validate(env.cfg); err != nil {
+		return nil, err
+	}
+	if env.opts.Now == nil {
+		env.opts.Now = time.Now
+	}
+	if env.logf == nil {
+		env.logf = func(string, ...any) {}
+	}
+	cfg := env.cfg
+	st := &runState{env: env, out: map[string]outcome{}}
+	r := result.New(st.now())
+	if env.opts.Repository != "" || env.opts.Commit != "" || env.opts.Branch != "" {
+		r.Source = &result.Source{Repository: env.opts.Repository, Commit: env.opts.Commit, Branch: env.opts.Branch}
+	}
+	skipped := func(name string, bySelf bool) (string, bool) {
+		switch {
+		case slices.Contains(o.Skip, name):
+			return "asked to skip " + name, true
+		case bySelf:
+			return "the configuration skips " + name, true
+		}
+		return "", false
+	}
+
+	var (
+		wg       sync.WaitGroup
+		testRes  *TestResult
+		buildRes *BuildResult
+	)
+	lane := func(f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+	}
+	lane(func() {
+		if why, ok := skipped(StageLint, cfg.Lint.Skip); ok {
+			st.skip(StageLint, why)
+			return
+		}
+		start := st.now()
+		env.logf("%s: started", StageLint)
+		res, err := s.Lint(ctx)
+		st.record(StageLint, start, stageOf(res, err, func(r *LintResult) result.Stage { return r.Stage }), err)
+	})
+	lane(func() {
+		if why, ok := skipped(StageTest, cfg.Test.Skip); ok {
+			st.skip(StageTest, why)
+			return
+		}
+		start := st.now()
+		env.logf("%s: started", StageTest)
+		res, err := s.Test(ctx)
+		st.record(StageTest, start, stageOf(res, err, func(r *TestResult) result.Stage { return r.Stage }), err)
+		if err == nil && res.CoverageStage != nil {
+			st.record(StageCoverage, start, *res.CoverageStage, res.coverageErr)
+		}
+		testRes = res
+	})
+	lane(func() {
+		if why, ok := skipped(StageScan, cfg.Scan.Skip); ok {
+			st.skip(StageScan, why)
+			return
+		}
+		start := st.now()
+		env.logf("%s: started", StageScan)
+		res, err := s.Scan(ctx)
+		st.record(StageScan, start, stageOf(res, err, func(r *ScanResult) result.Stage { return r.Stage }), err)
+	})
+	lane(func() {
+		if why, ok := skipped(StageBuild, false); ok {
+			st.skip(StageBuild, why)
+			st.skip(StageScanImage, "no image built")
+			return
+		}
+		start := st.now()
+		env.logf("%s: started", StageBuild)
+		res, err := s.Build(ctx)
+		if errors.Is(err, ErrNoDockerfile) && !o.Publish {
+			st.skip(StageBuild, "no Dockerfile in the source")
+			st.skip(StageScanImage, "no image built")
+			return
+		}
+		st.record(StageBuild, start, stageOf(res, err, func(r *BuildResult) result.Stage { return r.Stage }), err)
+		if err != nil {
+			st.skip(StageScanImage, "no image built")
+			return
+		}
+		buildRes = res
+		if why, ok := skipped(StageScanImage, cfg.Scan.Skip || cfg.Scan.SkipImage); ok {
+			st.skip(StageScanImage, why)
+			return
+		}
+		start = st.now()
+		env.logf("%s: started", StageScanImage)
+		img, err := s.ScanImage(ctx, res)
+		st.record(StageScanImage, start, stageOf(img, err, func(r *ScanResult) result.Stage { return r.Stage }), err)
+	})
+	wg.Wait()
+
+	var pub *PublishResult
+	if o.Publish {
+		switch bad := st.notPassed(); {
+		case len(bad) > 0:
+			st.skip(StagePublish, "earlier stages did not pass: "+strings.Join(bad, ", "))
+		case buildRes == nil:
+			st.skip(StagePublish, "no image built")
+		default:
+			start := st.now()
+			env.logf("%s: started", StagePublish)
+			res, err := s.Publish(ctx, buildRes, o.Credentials)
+			st.record(StagePublish, start, stageOf(res, err, func(r *PublishResult) result.Stage { return r.Stage }), err)
+			if err == nil && res.Stage.Status == result.Passed {
+				pub = res
+			}
+		}
+	}
+	var bump *BumpResult
+	if o.Bump {
+		main := env.opts.MainBranch
+		if main == "" {
+			main = "main"
+		}
+		switch {
+		case pub == nil:
+			st.skip(StageBump, "nothing was published")
+		case env.opts.Branch != main:
+			st.skip(StageBump, fmt.Sprintf("staging is bumped from the main branch %q only, not from %s", main, describeRef(env.opts.Branch, env.opts.GitTag)))
+		default:
+			start := st.now()
+			env.logf("%s: started", StageBump)
+			res, err := s.Bump(ctx, pub.Digest, o.Git)
+			st.record(StageBump, start, stageOf(res, err, func(r *BumpResult) result.Stage { return r.Stage }), err)
+			if err == nil {
+				bump = res
+			}
+		}
+	}
+
+	for _, n := range Stages {
+		if oc, ok := st.out[n]; ok {
+			r.SetStage(oc.stage)
+		}
+	}
+	if testRes != nil && testRes.Coverage != nil {
+		r.Coverage = testRes.Coverage
+		r.SetOutput("coverage", formatPercentOutput(testRes.Coverage.Percent))
+		if testRes.Coverage.Patch != nil {
+			r.SetOutput("coverage_patch", formatPercentOutput(testRes.Coverage.Patch.Percent))
+		}
+	}
+	if buildRes != nil && (cfg.Image.Repository != "" || pub != nil) {
+		r.Image = &result.Image{Name: cfg.Image.Repository, Tags: buildRes.Tags}
+		if len(buildRes.Tags) > 0 {
+			r.SetOutput("tags", strings.Join(buildRes.Tags, ","))
+		}
+	}
+	if pub != nil {
+		r.Image.Digest = pub.Digest
+		r.SetOutput("digest", pub.Digest)
+		r.SetOutput("image", pub.Ref)
+	}
+	if env.opts.GitTag != "" {
+		r.SetOutput("version", env.opts.GitTag)
+	}
+	if bump != nil {
+		for k, v := range bump.Outputs {
+			if k != "image" && k != "digest" && k != "version" {
+				r.SetOutput("gitops_"+k, v)
+			}
+		}
+	}
+	r.UpdatedAt = st.now().UTC()
+	return r, runError(st)
+}
+
+// stageOf is the stage of a stage method's result, or a zero stage when
+// it returned an error (record replaces it).
+func stageOf[T any](res *T, err error, stage func(*T) result.Stage) result.Stage {
+	if err != nil || res == nil {
+		return result.Stage{}
+	}
+	return stage(res)
+}
+
+// runError is the error of a finished run: the first stage that could not
+// run, with its class; else a gate error naming the failed stages.
+func runError(st *runState) error {
+	var failed []string
+	for _, n := range Stages {
+		oc, ok := st.out[n]
+		if !ok {
+			continue
+		}
+		if oc.stage.Status == result.Errored {
+			if oc.err != nil {
+				return fmt.Errorf("%s: %w", n, oc.err)
+			}
+			return exitcode.Infraf("%s: %s", n, oc.stage.Error)
+		}
+		if oc.stage.Status == result.Failed {
+			failed = append(failed, n)
+		}
+	}
+	if len(failed) > 0 {
+		return exitcode.Gatef("failed: %s", strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// describeRef names what a pipeline runs on, for messages.
+func describeRef(branch, tag string) string {
+	switch {
+	case branch != "":
+		return fmt.Sprintf("branch %q", branch)
+	case tag != "":
+		return fmt.Sprintf("tag %q", tag)
+	}
+	return "an unknown branch"
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,266 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"dagger.io/dagger"
+
+	"github.com/goldenci/golden/config"
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/result"
+	"github.com/goldenci/golden/scan"
+	"github.com/goldenci/golden/toolcmd"
+)
+
+// ScanResult is the outcome of a Trivy scan.
+type ScanResult struct {
+	// JSON is Trivy's JSON report; SARIF the same report converted by
+	// trivy convert, for code scanning.
+	JSON, SARIF *dagger.File
+	// Findings are the vulnerabilities, secrets and failed
+	// misconfigurations left after the ignore file, most severe first.
+	// Secret findings never carry the secret.
+	Findings []result.Finding
+	// Stage is the "scan" (or "scan-image") stage: failed when a finding
+	// has one of the configured severities (scan.severity, default HIGH and
+	// CRITICAL).
+	Stage result.Stage
+}
+
+// Trivy's paths inside the container.
+const (
+	trivyCacheDir = "/root/.cache/trivy"
+	trivyFSJSON   = OutPath + "/trivy.json"
+	trivyFSSARIF  = OutPath + "/trivy.sarif"
+	trivyImgJSON  = OutPath + "/trivy-image.json"
+	trivyImgSARIF = OutPath + "/trivy-image.sarif"
+	imageTarball  = "/golden/image.tar"
+	emptyIgnore   = "/golden/empty.trivyignore"
+)
+
+// ignoreFiles are the ignore files Scan looks for at the source's root,
+// in order: Trivy's YAML format first, then its plain format.
+var ignoreFiles = []string{".trivyignore.yaml", ".trivyignore"}
+
+// Scan runs trivy fs on the source (the configured scanners, default
+// vulnerabilities, secrets and misconfigurations), with the Trivy DB in a
+// cache volume so that it downloads once per engine, from the configured
+// mirror when there is one. The source's .trivyignore.yaml or .trivyignore
+// applies in the gate, which counts what it ignores (so Trivy's JSON report
+// keeps every finding), and in the SARIF report, which leaves the ignored
+// findings out.
+func (p *Pipeline) Scan(ctx context.Context) (*ScanResult, error) {
+	start := p.now()
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	pol, ignoreFile, err := p.scanPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o := p.trivyOptions(trivyFSJSON)
+	res, err := p.trivy(ctx, StageScan, p.trivyContainer(), toolcmd.TrivyFS(o, "."), trivyFSJSON, trivyFSSARIF, ignoreFile, pol)
+	if err != nil {
+		return nil, err
+	}
+	p.stageTimes(&res.Stage, start)
+	return res, nil
+}
+
+// ScanImage runs trivy image on the image Build built: its first platform,
+// exported as an OCI tarball (the platforms of one build share their
+// packages but for the architecture). The gate is Scan's.
+func (p *Pipeline) ScanImage(ctx context.Context, b *BuildResult) (*ScanResult, error) {
+	start := p.now()
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	if b == nil || len(b.Platforms) == 0 {
+		return nil, exitcode.Inputf("scan-image: no image built")
+	}
+	pol, ignoreFile, err := p.scanPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o := p.trivyOptions(trivyImgJSON)
+	ctr := p.trivyContainer().WithMountedFile(imageTarball, b.Platforms[0].AsTarball())
+	res, err := p.trivy(ctx, StageScanImage, ctr, toolcmd.TrivyImage(o, imageTarball), trivyImgJSON, trivyImgSARIF, ignoreFile, pol)
+	if err != nil {
+		return nil, err
+	}
+	p.stageTimes(&res.Stage, start)
+	return res, nil
+}
+
+// trivyContainer is the Trivy image with its cache volume and an empty
+// ignore file. The volume is LOCKED: the file system scan and the image
+// scan may run at once, and two Trivy processes must not download the DB
+// into one directory together.
+func (p *Pipeline) trivyContainer() *dagger.Container {
+	return p.tool("trivy").
+		WithMountedCache(trivyCacheDir, p.cache("trivy"), dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeLocked}).
+		WithNewFile(emptyIgnore, "")
+}
+
+// trivyOptions are the Trivy flags of the configuration. Severities are
+// not passed: the report keeps every finding, and the gate decides. The
+// ignore file is empty for the same reason: the gate applies the
+// repository's own, and counts what it ignores.
+func (p *Pipeline) trivyOptions(output string) toolcmd.TrivyOptions {
+	return toolcmd.TrivyOptions{
+		Scanners:         p.cfg.Scan.Scanners,
+		CacheDir:         trivyCacheDir,
+		DBRepository:     p.cfg.Scan.DBRepository,
+		JavaDBRepository: p.cfg.Scan.JavaDBRepository,
+		Output:           output,
+		Format:           "json",
+		IgnoreFile:       emptyIgnore,
+	}
+}
+
+// trivy runs one Trivy scan, gates it and converts its report to SARIF,
+// leaving out what the repository's ignore file (ignoreFile, "" for none)
+// ignores.
+func (p *Pipeline) trivy(ctx context.Context, stage string, ctr *dagger.Container, argv []string, jsonPath, sarifPath, ignoreFile string, pol scan.Policy) (*ScanResult, error) {
+	ctr, run, err := p.exec(ctx, stage, ctr, argv, execOpts{Outputs: []string{jsonPath}})
+	if err != nil {
+		return nil, err
+	}
+	findings, st, err := scanStage(stage, run, jsonPath, pol)
+	if err != nil {
+		return nil, err
+	}
+	conv := ctr
+	if ignoreFile != "" {
+		// Trivy reads every flag from TRIVY_<FLAG> too: trivy convert
+		// applies the repository's ignore file, in either format.
+		conv = conv.WithEnvVariable("TRIVY_IGNOREFILE", ignoreFile)
+	}
+	ctr, convRun, err := p.exec(ctx, stage, conv, toolcmd.TrivyConvert(jsonPath, "sarif", sarifPath), execOpts{})
+	if err != nil {
+		return nil, err
+	}
+	if convRun.ExitCode != 0 {
+		return nil, trivyFailed(convRun.ExitCode, convRun.Stderr)
+	}
+	return &ScanResult{JSON: ctr.File(jsonPath), SARIF: ctr.File(sarifPath), Findings: findings, Stage: st}, nil
+}
+
+// scanPolicy is the gate of the configuration, with the source's ignore
+// file; ignoreFile is its path in the container ("" when there is none).
+func (p *Pipeline) scanPolicy(ctx context.Context) (scan.Policy, string, error) {
+	pol := scan.Policy{IgnoreUnfixed: p.cfg.Scan.IgnoreUnfixed, Now: p.now()}
+	sevs, err := scanSeverities(p.cfg.Scan)
+	if err != nil {
+		return pol, "", err
+	}
+	pol.Severities = sevs
+	for _, name := range ignoreFiles {
+		ok, err := p.source.Exists(ctx, name, dagger.DirectoryExistsOpts{ExpectedType: dagger.ExistsTypeRegularType})
+		if err != nil {
+			return pol, "", engineError("looking for "+name, err)
+		}
+		if !ok {
+			continue
+		}
+		data, err := p.source.File(name).Contents(ctx)
+		if err != nil {
+			return pol, "", engineError("reading "+name, err)
+		}
+		if pol.Ignore, err = scan.ParseIgnore([]byte(data), name); err != nil {
+			return pol, "", exitcode.InputError(err)
+		}
+		return pol, SourcePath + "/" + name, nil
+	}
+	return pol, "", nil
+}
+
+// scanSeverities reads the configured failing severities (nil: the
+// default, HIGH and CRITICAL).
+func scanSeverities(c config.ScanConfig) ([]result.Severity, error) {
+	if len(c.Severity) == 0 {
+		return nil, nil
+	}
+	sevs, err := scan.ParseSeverities(strings.Join(c.Severity, ","))
+	if err != nil {
+		return nil, exitcode.Inputf("scan.severity: %v", err)
+	}
+	return sevs, nil
+}
+
+// trivyFailed is the error of a Trivy run that wrote no report: almost
+// always the vulnerability DB or the checks bundle that could not be
+// downloaded, so infrastructure (exit 3). The message quotes its stderr.
+func trivyFailed(code int, stderr string) error {
+	msg := fmt.Sprintf("trivy failed (exit code %d)", code)
+	if t := tail(stderr, tailLines); t != "" {
+		msg += ":\n" + t
+	}
+	return exitcode.InfraError(errors.New(msg))
+}
+
+// scanStage assembles a scan stage from a Trivy run whose JSON report is
+// at report, gated by pol.
+func scanStage(stage string, run *toolRun, report string, pol scan.Policy) ([]result.Finding, result.Stage, error) {
+	st := result.Stage{Name: stage}
+	data, ok := run.file(report)
+	if run.ExitCode != 0 || !ok {
+		return nil, st, trivyFailed(run.ExitCode, run.Stderr)
+	}
+	rep, err := scan.ParseReport(strings.NewReader(data), baseName(report))
+	if err != nil {
+		return nil, st, exitcode.InputError(err)
+	}
+	all, err := scan.Findings(rep)
+	if err != nil {
+		return nil, st, exitcode.Inputf("trivy report %q: %v", baseName(report), err)
+	}
+	outcome := scan.Evaluate(all, pol)
+	findings := make([]result.Finding, len(outcome.Findings))
+	for i, f := range outcome.Findings {
+		findings[i] = f.Finding
+	}
+	sevs := pol.Severities
+	if sevs == nil {
+		sevs = scan.DefaultSeverities
+	}
+	st.Findings = findings
+	st.Summary = scanSummary(outcome, sevs)
+	st.Status = result.Passed
+	if !outcome.Passed {
+		st.Status = result.Failed
+		st.Error = fmt.Sprintf("%d finding(s) at %s fail the gate", len(outcome.Failed), joinSeverities(sevs))
+	}
+	return findings, st, nil
+}
+
+// scanSummary is the stage's one line, as golden scan-gate writes it.
+func scanSummary(o scan.Outcome, sevs []result.Severity) string {
+	parts := make([]string, 0, len(result.Severities))
+	for _, s := range result.Severities {
+		parts = append(parts, fmt.Sprintf("%d %s", o.Counts[s], s))
+	}
+	verdict := fmt.Sprintf("%d at %s fail the gate", len(o.Failed), joinSeverities(sevs))
+	if o.Passed {
+		verdict = fmt.Sprintf("none at %s fail the gate", joinSeverities(sevs))
+	}
+	s := fmt.Sprintf("%d findings (%s); %s", o.Counts.Total(), strings.Join(parts, ", "), verdict)
+	if len(o.Ignored) > 0 {
+		s += fmt.Sprintf("; %d ignored", len(o.Ignored))
+	}
+	if o.Unfixed > 0 {
+		s += fmt.Sprintf("; %d unfixed passed", o.Unfixed)
+	}
+	return s
+}
+
+func joinSeverities(sevs []result.Severity) string {
+	s := make([]string, len(sevs))
+	for i, v := range sevs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ",")
+}
