@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitops"
+	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/promote"
+	"github.com/goldenci/golden/result"
+)
+
+// gitCredentialsHelp documents the environment variables of
+// gitrepo.AuthFromEnv, for bump and promote.
+const gitCredentialsHelp = `Git credentials come from the environment only, never from flags (every
+user of a machine can read the arguments of its processes):
+  GOLDEN_GIT_TOKEN              HTTPS access token (GitHub, GitLab, Gitea), sent
+                                as the password of GOLDEN_GIT_USERNAME
+                                (default x-access-token; GitLab's CI_JOB_TOKEN
+                                needs gitlab-ci-token)
+  GOLDEN_GIT_USERNAME           HTTPS user name
+  GOLDEN_GIT_PASSWORD           HTTPS password (instead of a token)
+  GOLDEN_GIT_SSH_KEY            PEM private key for ssh:// and git@host:path
+                                remotes (without it: the agent at $SSH_AUTH_SOCK)
+  GOLDEN_GIT_SSH_KEY_PASSPHRASE passphrase of the key
+  GOLDEN_GIT_KNOWN_HOSTS_FILE   known_hosts file verifying the SSH host key
+                                (default $SSH_KNOWN_HOSTS, ~/.ssh/known_hosts)
+Each variable but the last may instead name a file holding the value, with
+a _FILE suffix (GOLDEN_GIT_TOKEN_FILE=/run/secrets/token). Credentials never
+appear in output, errors, the result file or commit messages.`
+
+var bumpCmd = &command{
+	Name:    "bump",
+	Summary: "set the image an environment of a GitOps repository runs, commit and push",
+	Usage:   "bump --repo URL|PATH --path DIR|FILE --image NAME (--tag T | --digest sha256:... | both) [flags]",
+	Help: `Bump clones the GitOps repository (shallow, one branch), sets the image
+NAME in the environment --path to the tag and/or digest, commits with a
+message such as "bump go-service in overlays/staging to 1.2.3@sha256:0123…"
+and the trailers Golden-Image, Golden-Digest and Golden-Source-Commit, and
+pushes to the base branch. It never force-pushes: when the push is rejected
+because the branch moved, it fetches the new head, makes the same change on
+it and tries again, with jittered backoff, up to --max-attempts times.
+
+--path names a directory or a file of the repository. In a directory the
+kustomization is used when there is one (the images entry NAME is updated,
+or added); otherwise every *.yaml file in it: values*.yaml as Helm values
+(--helm-*-path), the others as Kubernetes manifests (every container image
+whose repository is NAME). --kind forces the kind. Only the values change:
+comments, order and quoting stay. --new-name also changes the repository
+(kustomize newName).
+
+An environment that already runs the image is no change: nothing is
+committed or pushed, and bump exits 0 saying so. --dry-run prints the diff
+and pushes nothing. --branch pushes the commit to that branch instead, for a
+pull or merge request (built on the branch when it exists), and prints the
+page that opens one for GitHub and GitLab remotes.
+
+Progress (cloning, pushing, retrying) goes to stderr; the changed values
+and the outcome to stdout. --result records the "bump" stage and the
+outputs image, digest, version (the tag), commit (the pushed commit, or
+when unchanged the remote head that already has the change), changed
+(true or false), branch and compare_url.
+
+` + gitCredentialsHelp + `
+
+Example, after publishing an image in a pipeline of main:
+
+  export GOLDEN_GIT_TOKEN=...   # from the CI secret store
+  golden bump --repo https://github.com/acme/gitops.git \
+    --path overlays/staging --image registry.example.com/acme/go-service \
+    --tag 1.2.3 --digest sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef`,
+}
+
+func init() {
+	bumpCmd.Run = runBump
+	register(bumpCmd)
+}
+
+// gitFlags are the flags bump and promote share about the GitOps
+// repository.
+type gitFlags struct {
+	repo        string
+	base        string
+	branch      string
+	dryRun      bool
+	maxAttempts int
+	kind        string
+	helmRepo    string
+	helmTag     string
+	helmDigest  string
+}
+
+func (g *gitFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.repo, "repo", "", "the GitOps repository: `URL` (https://, ssh://, git@host:path, file://) or local PATH (required)")
+	fs.StringVar(&g.base, "base", "", "`BRANCH` to change (default: the branch the remote's HEAD points to, else main)")
+	fs.StringVar(&g.branch, "branch", "", "push to this new `BRANCH` for a pull or merge request instead of the base branch")
+	fs.BoolVar(&g.dryRun, "dry-run", false, "print the diff and change nothing")
+	fs.IntVar(&g.maxAttempts, "max-attempts", gitrepo.DefaultMaxAttempts, "give up after `N` attempts to push while the branch keeps moving")
+	fs.StringVar(&g.kind, "kind", "auto", "kind of the environment's files: auto, kustomize, helm or manifests")
+	fs.StringVar(&g.helmRepo, "helm-repository-path", "", "Helm values `PATH` of the image repository (default image.repository)")
+	fs.StringVar(&g.helmTag, "helm-tag-path", "", "Helm values `PATH` of the image tag (default image.tag)")
+	fs.StringVar(&g.helmDigest, "helm-digest-path", "", "Helm values `PATH` of the image digest (default image.digest)")
+}
+
+// repo builds the promote.Repo from the flags and the environment.
+func (g *gitFlags) toRepo(e *Env, progress io.Writer) (promote.Repo, gitops.Options, error) {
+	if strings.TrimSpace(g.repo) == "" {
+		return promote.Repo{}, gitops.Options{}, exitcode.Inputf("--repo is required: the GitOps repository's URL or path")
+	}
+	if g.maxAttempts < 1 {
+		return promote.Repo{}, gitops.Options{}, exitcode.Inputf("--max-attempts %d: want at least 1", g.maxAttempts)
+	}
+	kind, err := gitops.ParseKind(g.kind)
+	if err != nil {
+		return promote.Repo{}, gitops.Options{}, fmt.Errorf("--kind: %w", err)
+	}
+	auth, err := gitrepo.AuthFromEnv(e.Getenv)
+	if err != nil {
+		return promote.Repo{}, gitops.Options{}, err
+	}
+	r := promote.Repo{
+		URL:         g.repo,
+		Auth:        auth,
+		Base:        g.base,
+		Branch:      g.branch,
+		DryRun:      g.dryRun,
+		MaxAttempts: g.maxAttempts,
+		Now:         e.Now,
+		Progress:    progress,
+	}
+	opts := gitops.Options{Kind: kind, HelmRepositoryPath: g.helmRepo, HelmTagPath: g.helmTag, HelmDigestPath: g.helmDigest}
+	return r, opts, nil
+}
+
+// envFirst returns the first non-empty variable of names.
+func envFirst(e *Env, names ...string) string {
+	for _, n := range names {
+		if v := strings.TrimSpace(e.Getenv(n)); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func runBump(ctx context.Context, e *Env, args []string) error {
+	c := bumpCmd
+	fs := c.flagSet(e)
+	var g gitFlags
+	g.register(fs)
+	path := fs.String("path", "", "the environment's `DIR` or FILE in the repository, e.g. overlays/staging (required)")
+	image := fs.String("image", "", "the image `NAME` as the manifests know it, e.g. registry.example.com/acme/go-service (required)")
+	tag := fs.String("tag", "", "the new image `TAG`")
+	digest := fs.String("digest", "", "the new image `DIGEST` (sha256:...)")
+	newName := fs.String("new-name", "", "also change the image repository to `REPO` (kustomize newName)")
+	sourceCommit := fs.String("source-commit", "", "the application commit `SHA` the image was built from (default $GITHUB_SHA, $CI_COMMIT_SHA)")
+	message := fs.String("message", "", "commit `SUBJECT` instead of \"bump NAME in PATH to TAG@DIGEST\" (the trailers follow)")
+	resultPath := resultFlag(fs, e)
+	if err := c.parseFlags(e, fs, args); err != nil {
+		return err
+	}
+
+	started := e.Now()
+	progress := newLinePrefixWriter(e.Stderr, "golden bump: ")
+	res, err := func() (*promote.BumpResult, error) {
+		if strings.TrimSpace(*image) == "" {
+			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")
+		}
+		if strings.TrimSpace(*path) == "" {
+			return nil, exitcode.Inputf("--path is required: the environment's directory or file, e.g. overlays/staging")
+		}
+		if *tag == "" && *digest == "" {
+			return nil, exitcode.Inputf("give --tag, --digest or both")
+		}
+		repo, gopts, err := g.toRepo(e, progress)
+		if err != nil {
+			return nil, err
+		}
+		src := *sourceCommit
+		if src == "" {
+			src = envFirst(e, "GITHUB_SHA", "CI_COMMIT_SHA")
+		}
+		return promote.Bump(ctx, promote.BumpOptions{
+			Repo:         repo,
+			Path:         *path,
+			Image:        gitops.Image{Name: *image, NewName: *newName, Tag: *tag, Digest: *digest},
+			GitOps:       gopts,
+			SourceCommit: src,
+			Message:      *message,
+		})
+	}()
+	progress.Flush()
+	if err == nil {
+		err = printBump(e.Stdout, res)
+	}
+	if recErr := record(e, *resultPath, func(r *result.Run) {
+		st := result.Stage{Name: "bump", Status: stageOf(err), StartedAt: started, Seconds: e.Now().Sub(started).Seconds()}
+		if err != nil {
+			st.Error = err.Error()
+		} else {
+			st.Summary = bumpSummary(res)
+			recordBumpOutputs(r, res)
+		}
+		r.SetStage(st)
+	}); recErr != nil && err == nil {
+		err = recErr
+	}
+	return err
+}
+
+func bumpSummary(res *promote.BumpResult) string {
+	switch {
+	case res.DryRun:
+		return fmt.Sprintf("dry run: %s would run %s", res.Path, res.Ref)
+	case res.Unchanged:
+		return fmt.Sprintf("%s already runs %s", res.Path, res.Ref)
+	}
+	return fmt.Sprintf("%s runs %s (commit %s on %s)", res.Path, res.Ref, shortCommit(res.Commit), res.Branch)
+}
+
+func recordBumpOutputs(r *result.Run, res *promote.BumpResult) {
+	r.SetOutput("image", res.Ref)
+	if res.Image.Digest != "" {
+		r.SetOutput("digest", res.Image.Digest)
+	}
+	if res.Image.Tag != "" {
+		r.SetOutput("version", res.Image.Tag)
+	}
+	recordGitOutputs(r, res.Commit, res.Parent, res.Branch, res.CompareURL, res.Pushed, res.Unchanged)
+}
+
+// recordGitOutputs records commit, changed, branch and compare_url.
+func recordGitOutputs(r *result.Run, commit, parent, branch, compareURL string, pushed, unchanged bool) {
+	switch {
+	case pushed:
+		r.SetOutput("commit", commit)
+	case unchanged:
+		r.SetOutput("commit", parent)
+	}
+	r.SetOutput("changed", fmt.Sprint(pushed))
+	r.SetOutput("branch", branch)
+	if compareURL != "" {
+		r.SetOutput("compare_url", compareURL)
+	}
+}
+
+func printBump(w io.Writer, res *promote.BumpResult) error {
+	var b strings.Builder
+	for _, c := range res.Changes {
+		fmt.Fprintf(&b, "%s\n", c)
+	}
+	name := res.Image.Name
+	switch {
+	case res.DryRun:
+		b.WriteString(res.Diff)
+		fmt.Fprintf(&b, "dry run: would commit %q to %s; nothing pushed\n", commitSubject(res.Message), res.Branch)
+	case res.Unchanged:
+		fmt.Fprintf(&b, "no change: %s already runs %s (%s at %s); nothing committed\n", res.Path, res.Ref, res.Branch, shortCommit(res.Parent))
+	default:
+		fmt.Fprintf(&b, "bumped %s in %s to %s: commit %s pushed to %s", name, res.Path, res.Ref, res.Commit, res.Branch)
+		if res.Attempts > 1 {
+			fmt.Fprintf(&b, " (attempt %d)", res.Attempts)
+		}
+		b.WriteString("\n")
+	}
+	writeBranchHint(&b, res.Branch, res.Base, res.CompareURL, res.DryRun)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return exitcode.Infraf("writing the output: %w", err)
+	}
+	return nil
+}
+
+// writeBranchHint tells where a pull or merge request can be opened.
+func writeBranchHint(b *strings.Builder, branch, base, compareURL string, dryRun bool) {
+	if branch == base || dryRun {
+		return
+	}
+	fmt.Fprintf(b, "branch: %s (open a pull or merge request into %s)\n", branch, base)
+	if compareURL != "" {
+		fmt.Fprintf(b, "compare: %s\n", compareURL)
+	}
+}
+
+func commitSubject(msg string) string {
+	s, _, _ := strings.Cut(msg, "\n")
+	return s
+}
+
+// shortCommit abbreviates a commit hash.
+func shortCommit(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// linePrefixWriter writes each line it gets to w with a prefix. Progress
+// that redraws a line with carriage returns ("Counting objects: 40%\r")
+// keeps only the final state of the line.
+type linePrefixWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	prefix string
+	buf    bytes.Buffer
+}
+
+func newLinePrefixWriter(w io.Writer, prefix string) *linePrefixWriter {
+	return &linePrefixWriter{w: w, prefix: prefix}
+}
+
+func (p *linePrefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf.Write(b)
+	for {
+		line, err := p.buf.ReadString('\n')
+		if err != nil {
+			// An incomplete line: keep it for the next write.
+			p.buf.Reset()
+			p.buf.WriteString(line)
+			break
+		}
+		p.emit(line)
+	}
+	return len(b), nil
+}
+
+func (p *linePrefixWriter) emit(line string) {
+	line = strings.TrimRight(line, "\r\n")
+	if i := strings.LastIndexByte(strings.TrimRight(line, "\r"), '\r'); i >= 0 {
+		line = line[i+1:]
+	}
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return
+	}
+	_, _ = fmt.Fprintf(p.w, "%s%s\n", p.prefix, line)
+}
+
+// Flush writes what is left of an incomplete line.
+func (p *linePrefixWriter) Flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.buf.Len() > 0 {
+		p.emit(p.buf.String())
+		p.buf.Reset()
+	}
+}

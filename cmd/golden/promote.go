@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/promote"
+	"github.com/goldenci/golden/registry"
+	"github.com/goldenci/golden/result"
+	"github.com/goldenci/golden/semver"
+)
+
+var promoteCmd = &command{
+	Name:    "promote",
+	Summary: "promote the image one environment runs to another, by digest, with a version tag and an audit trail",
+	Usage:   "promote --repo URL|PATH --image NAME --from DIR --to DIR (--version X.Y.Z | --bump major|minor|patch) [flags]",
+	Help: `Promote gives the environment --to the image the environment --from runs,
+by digest:
+
+ 1. It clones the GitOps repository and reads the image NAME of --from: its
+    repository (kustomize newName, else NAME) and digest. When --from pins
+    only a tag, the tag is resolved in the registry and a warning says that
+    the environment is not pinned by digest.
+ 2. It picks the version: --version, or --bump of the highest version tag of
+    the target repository. When the digest already carries a version tag
+    there (an earlier promotion), --bump keeps that version. The version
+    must not be lower than the highest one (unless --allow-downgrade) and
+    must satisfy --constraint (e.g. ">= 1.4, < 2.0").
+ 3. It copies the digest to --to-image (the digest is preserved: a
+    multi-platform index stays byte for byte the same) and tags it there
+    with the version; without --to-image the tag goes on the source
+    repository. A version tag that points to another digest is never moved.
+ 4. It sets --to to TARGET:VERSION@DIGEST and commits "promote NAME VERSION
+    from FROM to TO" with the trailers Golden-Promoted-By (--actor),
+    Golden-From, Golden-To, Golden-Image, Golden-Digest, Golden-Version,
+    Golden-Source-Image and Golden-Source-Commit (the GitOps commit --from
+    was read at), and pushes as 'golden bump' does (retrying on a moved
+    branch, never forcing; --branch for a pull or merge request).
+
+Re-running a completed promotion changes nothing and exits 0 ("already
+promoted"); re-running one that failed half-way completes it. Two
+concurrent promotions of the same version leave one commit and one tag.
+--dry-run reads the registry, prints the diff, and copies, tags and
+pushes nothing.
+
+With --config FILE, --from and --to may name environments of the file
+instead of paths, and --to-image defaults to the image of --to's entry:
+
+  environments:
+    staging:
+      path: overlays/staging
+    production:
+      path: overlays/production
+      image: registry.example.com/acme/go-service-prod
+
+Exit codes: 1 for policy (a downgrade, a version outside --constraint, a
+version tag pointing elsewhere); 2 for input (a missing environment or
+image, a malformed file, an invalid version or constraint, refused
+credentials); 3 when the repository or a registry cannot be reached.
+
+--result records the "promote" stage and the outputs digest, version,
+image (TARGET:VERSION@DIGEST), source_image, source_commit, commit (the
+pushed commit, or when unchanged the remote head that already has the
+change), changed (true or false), branch and compare_url.
+
+Registry credentials come from the environment only:
+GOLDEN_REGISTRY_USERNAME and GOLDEN_REGISTRY_PASSWORD (or
+GOLDEN_REGISTRY_PASSWORD_FILE) are used for the source and the target
+registry and no other; the Docker config (~/.docker/config.json and its
+credential helpers) covers the rest. Registries on localhost and
+127.0.0.1 are spoken to over plain HTTP.
+
+` + gitCredentialsHelp + `
+
+Example, promoting what staging runs to production as the next minor
+version:
+
+  golden promote --repo https://github.com/acme/gitops.git \
+    --image registry.example.com/acme/go-service \
+    --from overlays/staging --to overlays/production \
+    --to-image registry.example.com/acme/go-service-prod --bump minor`,
+}
+
+func init() {
+	promoteCmd.Run = runPromote
+	register(promoteCmd)
+}
+
+// Environment variables of the registry credential.
+const (
+	envRegistryUsername = "GOLDEN_REGISTRY_USERNAME"
+	envRegistryPassword = "GOLDEN_REGISTRY_PASSWORD"
+)
+
+// registryCredential reads the registry credential from the environment;
+// nil when none is set.
+func registryCredential(e *Env) (*registry.Credential, error) {
+	user := e.Getenv(envRegistryUsername)
+	pass := e.Getenv(envRegistryPassword)
+	file := e.Getenv(envRegistryPassword + "_FILE")
+	if pass != "" && file != "" {
+		return nil, exitcode.Inputf("both %s and %s_FILE are set: set one", envRegistryPassword, envRegistryPassword)
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, exitcode.Inputf("reading %s_FILE: %v", envRegistryPassword, err)
+		}
+		pass = strings.TrimRight(string(b), "\r\n")
+	}
+	switch {
+	case user == "" && pass == "":
+		return nil, nil
+	case user == "" || pass == "":
+		return nil, exitcode.Inputf("set both %s and %s, or neither", envRegistryUsername, envRegistryPassword)
+	}
+	return &registry.Credential{Username: user, Password: pass}, nil
+}
+
+func runPromote(ctx context.Context, e *Env, args []string) error {
+	c := promoteCmd
+	fs := c.flagSet(e)
+	var g gitFlags
+	g.register(fs)
+	image := fs.String("image", "", "the image `NAME` as the manifests of both environments know it (required)")
+	from := fs.String("from", "", "the source environment: `DIR` or file in the repository, or a --config environment (required)")
+	to := fs.String("to", "", "the target environment: `DIR` or file in the repository, or a --config environment (required)")
+	toImage := fs.String("to-image", "", "copy the digest to this `REGISTRY/REPOSITORY` (no tag) and tag it there; default: the source repository")
+	versionFlag := fs.String("version", "", "give the image this `VERSION` (e.g. 1.4.0)")
+	bump := fs.String("bump", "", "give the image the highest version of the target repository bumped by `PART`: major, minor or patch")
+	constraint := fs.String("constraint", "", "the version must satisfy `C`, e.g. \">= 1.4, < 2.0\"")
+	allowDowngrade := fs.Bool("allow-downgrade", false, "allow a version lower than the highest existing one")
+	actor := fs.String("actor", "", "who promotes, for the Golden-Promoted-By trailer (default $GITHUB_ACTOR, $GITLAB_USER_LOGIN, $USER)")
+	configPath := fs.String("config", "", "read environment names for --from and --to from this YAML `FILE`")
+	resultPath := resultFlag(fs, e)
+	if err := c.parseFlags(e, fs, args); err != nil {
+		return err
+	}
+
+	started := e.Now()
+	progress := newLinePrefixWriter(e.Stderr, "golden promote: ")
+	res, err := func() (*promote.Result, error) {
+		switch {
+		case strings.TrimSpace(*image) == "":
+			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")
+		case *from == "" || *to == "":
+			return nil, exitcode.Inputf("--from and --to are required: the source and target environments")
+		case *versionFlag != "" && *bump != "":
+			return nil, exitcode.Inputf("give --version or --bump, not both")
+		case *versionFlag == "" && *bump == "":
+			return nil, exitcode.Inputf("give --version X.Y.Z or --bump major|minor|patch")
+		}
+		fromPath, toPath, target := *from, *to, *toImage
+		if *configPath != "" {
+			cfg, err := promote.LoadConfig(*configPath)
+			if err != nil {
+				return nil, err
+			}
+			src, err := cfg.Environment(*from)
+			if err != nil {
+				return nil, fmt.Errorf("--from: %w", err)
+			}
+			dst, err := cfg.Environment(*to)
+			if err != nil {
+				return nil, fmt.Errorf("--to: %w", err)
+			}
+			fromPath, toPath = src.Path, dst.Path
+			if target == "" {
+				target = dst.Image
+			}
+		}
+		repo, gopts, err := g.toRepo(e, progress)
+		if err != nil {
+			return nil, err
+		}
+		cred, err := registryCredential(e)
+		if err != nil {
+			return nil, err
+		}
+		who := *actor
+		if who == "" {
+			who = envFirst(e, "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "USER")
+		}
+		return promote.Promote(ctx, promote.Options{
+			Repo:               repo,
+			Image:              *image,
+			From:               fromPath,
+			To:                 toPath,
+			ToImage:            target,
+			Version:            *versionFlag,
+			Bump:               semver.Bump(strings.ToLower(strings.TrimSpace(*bump))),
+			Constraint:         *constraint,
+			AllowDowngrade:     *allowDowngrade,
+			Actor:              who,
+			GitOps:             gopts,
+			Registry:           registry.Options{Keychain: authn.DefaultKeychain},
+			RegistryCredential: cred,
+		})
+	}()
+	progress.Flush()
+	if err == nil {
+		err = printPromote(e.Stdout, res)
+	}
+	if recErr := record(e, *resultPath, func(r *result.Run) {
+		st := result.Stage{Name: "promote", Status: stageOf(err), StartedAt: started, Seconds: e.Now().Sub(started).Seconds()}
+		if err != nil {
+			st.Error = err.Error()
+		} else {
+			st.Summary = promoteSummary(res)
+			recordPromoteOutputs(r, res)
+		}
+		r.SetStage(st)
+	}); recErr != nil && err == nil {
+		err = recErr
+	}
+	return err
+}
+
+func promoteSummary(res *promote.Result) string {
+	what := fmt.Sprintf("%s %s (%s)", res.TargetRepository, res.Version, shortDigestText(res.Digest))
+	switch {
+	case res.DryRun:
+		return "dry run: would promote " + what
+	case res.AlreadyPromoted:
+		return "already promoted: " + what
+	}
+	return "promoted " + what
+}
+
+func shortDigestText(d string) string {
+	if len(d) > len("sha256:")+12 {
+		return d[:len("sha256:")+12] + "…"
+	}
+	return d
+}
+
+func recordPromoteOutputs(r *result.Run, res *promote.Result) {
+	r.SetOutput("digest", res.Digest)
+	r.SetOutput("version", res.Version)
+	r.SetOutput("image", res.TargetImage)
+	r.SetOutput("source_image", res.SourceImage)
+	r.SetOutput("source_commit", res.SourceCommit)
+	recordGitOutputs(r, res.Commit, res.Parent, res.Branch, res.CompareURL, res.Pushed, res.Unchanged)
+	if !res.DryRun {
+		r.Image = &result.Image{Name: res.TargetRepository, Digest: res.Digest, Tags: []string{res.Version}}
+	}
+}
+
+func printPromote(w io.Writer, res *promote.Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "source: %s (read at commit %s)\n", res.SourceImage, shortCommit(res.SourceCommit))
+	how := "new"
+	if res.VersionReused {
+		how = "the digest already carries it"
+	}
+	fmt.Fprintf(&b, "version: %s (%s)\n", res.Version, how)
+	switch {
+	case res.DryRun:
+		if res.TargetRepository != res.SourceRepository {
+			fmt.Fprintf(&b, "would copy: %s to %s\n", res.SourceImage, res.TargetRepository)
+		}
+		fmt.Fprintf(&b, "would tag: %s\n", res.TargetImage)
+	default:
+		if res.TargetRepository != res.SourceRepository {
+			if res.Copied {
+				fmt.Fprintf(&b, "copied: %s to %s\n", res.SourceImage, res.TargetRepository)
+			} else {
+				fmt.Fprintf(&b, "already copied: %s is in %s\n", res.Digest, res.TargetRepository)
+			}
+		}
+		if res.Tagged {
+			fmt.Fprintf(&b, "tagged: %s\n", res.TargetImage)
+		} else {
+			fmt.Fprintf(&b, "already tagged: %s\n", res.TargetImage)
+		}
+	}
+	for _, c := range res.Changes {
+		fmt.Fprintf(&b, "%s\n", c)
+	}
+	switch {
+	case res.DryRun:
+		b.WriteString(res.Diff)
+		fmt.Fprintf(&b, "dry run: would commit %q to %s; nothing copied, tagged or pushed\n", commitSubject(res.Message), res.Branch)
+	case res.AlreadyPromoted:
+		fmt.Fprintf(&b, "already promoted: %s runs %s (%s at %s); nothing changed\n", res.To, res.TargetImage, res.Branch, shortCommit(res.Parent))
+	case res.Unchanged:
+		fmt.Fprintf(&b, "no change: %s already runs %s (%s at %s); nothing committed\n", res.To, res.TargetImage, res.Branch, shortCommit(res.Parent))
+	default:
+		fmt.Fprintf(&b, "promoted: %s: commit %s pushed to %s", commitSubject(res.Message), res.Commit, res.Branch)
+		if res.Attempts > 1 {
+			fmt.Fprintf(&b, " (attempt %d)", res.Attempts)
+		}
+		b.WriteString("\n")
+	}
+	writeBranchHint(&b, res.Branch, res.Base, res.CompareURL, res.DryRun)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return exitcode.Infraf("writing the output: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,515 @@
+// Package promote moves images through the environments of a GitOps
+// repository: Bump sets the image one environment runs (a build of main
+// goes to staging), Promote gives what one environment runs to another
+// (staging to production) by digest, with a version tag and an audit
+// trail in the commit.
+//
+// Both read and change the repository through package gitrepo (clone,
+// edit, commit with trailers, push without force, retry on a moved
+// branch) and the files through package gitops; Promote also copies and
+// tags the image through package registry and picks the version with
+// package semver. Both are idempotent: re-running a completed call changes
+// nothing, re-running one that failed half-way completes it, and two
+// concurrent promotions of the same image leave one commit and one tag.
+//
+// Errors are classified for package exitcode: bad options and input
+// (missing environments, images, malformed files, invalid versions,
+// refused credentials) exit 2, policy (a downgrade, a version outside the
+// constraint, a version tag pointing elsewhere) exits 1, an unreachable
+// remote or registry exits 3. Credentials never appear in results,
+// errors, progress output or commits.
+package promote
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitops"
+	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/registry"
+	"github.com/goldenci/golden/semver"
+)
+
+// Options configures Promote.
+type Options struct {
+	Repo
+	// Image is the image's name as the manifests of both environments
+	// know it (a kustomize images entry's name, a Helm values repository,
+	// a container image's repository).
+	Image string
+	// From and To are the environments' directories or files in the
+	// repository, e.g. "overlays/staging" and "overlays/production".
+	From, To string
+	// ToImage, when set, is the repository ("REGISTRY/REPOSITORY", no tag)
+	// the target environment pulls from: the digest is copied there and
+	// tagged there. Empty means the source repository.
+	ToImage string
+	// Version is the version to give the image ("1.4.0"), or Bump the part
+	// of the highest existing version to increment; set one of them. With
+	// Bump, a digest that already carries a version tag in the target
+	// repository keeps that version (a completed earlier promotion).
+	Version string
+	Bump    semver.Bump
+	// Constraint, when set, must hold for the version (">= 1.4, < 2.0");
+	// AllowDowngrade allows a version below the highest existing one.
+	Constraint     string
+	AllowDowngrade bool
+	// Actor is who promotes: the Golden-Promoted-By trailer ("unknown"
+	// when empty).
+	Actor string
+	// GitOps picks the kind of files and the Helm value paths.
+	GitOps gitops.Options
+	// Registry holds the registry credentials and transport.
+	Registry registry.Options
+	// RegistryCredential, when set, is the credential for the registries
+	// involved: those of the source and of the target repository (unless
+	// Registry.Credentials names them already), e.g. from
+	// GOLDEN_REGISTRY_USERNAME and GOLDEN_REGISTRY_PASSWORD. No other
+	// registry is sent it.
+	RegistryCredential *registry.Credential
+}
+
+// Result is what Promote did.
+type Result struct {
+	// From and To are the environments' paths in the repository.
+	From, To string
+	// SourceImage is the image the source environment runs, by digest:
+	// SourceRepository@Digest. SourceTag is its tag there, if any, and
+	// PinnedByTag reports that the source environment named only the tag,
+	// which was resolved in the registry.
+	SourceImage      string
+	SourceRepository string
+	SourceTag        string
+	PinnedByTag      bool
+	// SourceCommit is the repository commit the source environment was
+	// read at.
+	SourceCommit string
+	// Digest is the promoted digest.
+	Digest string
+	// Version is the version tag given to the digest in TargetRepository
+	// ("1.4.0" or "v1.4.0", in the repository's style); VersionReused
+	// reports that the digest already carried it.
+	Version       string
+	VersionReused bool
+	// TargetRepository is where the target environment pulls from, and
+	// TargetImage the reference it runs: TargetRepository:Version@Digest.
+	TargetRepository string
+	TargetImage      string
+	// Copied reports that the digest was copied to TargetRepository now,
+	// Tagged that the version tag was created now.
+	Copied bool
+	Tagged bool
+	// Base is the branch read and changed, Branch the branch the commit
+	// went to.
+	Base   string
+	Branch string
+	// Commit is the pushed commit; empty when unchanged or on a dry run.
+	Commit string
+	// Parent is the remote commit the change was made on, or that already
+	// holds it when Unchanged.
+	Parent string
+	// Message is the commit message, trailers included.
+	Message string
+	// Pushed, Unchanged and DryRun tell what happened in the repository.
+	// AlreadyPromoted reports that nothing at all changed: the image was
+	// already copied and tagged, and the target environment already ran
+	// it.
+	Pushed          bool
+	Unchanged       bool
+	DryRun          bool
+	AlreadyPromoted bool
+	// Attempts counts the heads the change was made on.
+	Attempts int
+	// CompareURL is the page opening a pull or merge request for Branch,
+	// for GitHub and GitLab remotes.
+	CompareURL string
+	// Diff is the change of the target environment as a unified diff and
+	// Files the changed files; empty when unchanged.
+	Diff  string
+	Files []string
+	// Changes lists the values changed, with file names relative to the
+	// repository.
+	Changes []gitops.Change
+	// Warnings are things the caller should know, such as a source
+	// environment pinned by tag only.
+	Warnings []string
+}
+
+// validated is a checked Options.
+type validated struct {
+	from, to string
+	policy   semver.Policy
+	actor    string
+}
+
+func (o *Options) validate() (validated, error) {
+	var v validated
+	var err error
+	if err := gitops.ValidateRepository(o.Image); err != nil {
+		return v, fmt.Errorf("image: %w", err)
+	}
+	if v.from, err = cleanPath("from", o.From); err != nil {
+		return v, err
+	}
+	if v.to, err = cleanPath("to", o.To); err != nil {
+		return v, err
+	}
+	if v.from == v.to {
+		return v, exitcode.Inputf("from and to are the same environment %q", v.from)
+	}
+	if o.ToImage != "" {
+		if err := gitops.ValidateRepository(o.ToImage); err != nil {
+			return v, fmt.Errorf("target image repository: %w", err)
+		}
+	}
+	switch {
+	case o.Version != "" && o.Bump != "":
+		return v, exitcode.Inputf("give a version or a bump, not both")
+	case o.Version == "" && o.Bump == "":
+		return v, exitcode.Inputf("give a version (e.g. 1.4.0) or a bump (major, minor or patch)")
+	case o.Version != "":
+		if _, err := semver.Parse(o.Version); err != nil {
+			return v, err
+		}
+	default:
+		if _, err := semver.Next(semver.Version{}, o.Bump); err != nil {
+			return v, err
+		}
+	}
+	if _, err := semver.ParseConstraint(o.Constraint); err != nil {
+		return v, err
+	}
+	v.policy = semver.Policy{AllowDowngrade: o.AllowDowngrade, Constraint: o.Constraint}
+	v.actor = strings.TrimSpace(o.Actor)
+	if v.actor == "" {
+		v.actor = "unknown"
+	}
+	if strings.ContainsAny(v.actor, "\r\n\x00") {
+		return v, exitcode.Inputf("actor %q: contains a control character", v.actor)
+	}
+	return v, nil
+}
+
+// Promote gives the target environment the image the source environment
+// runs, by digest:
+//
+//  1. It clones the repository and reads the image o.Image of o.From
+//     (gitops.CurrentImage): its repository (newName, else the name) and
+//     digest. A source pinned only by tag is resolved in the registry,
+//     with a warning.
+//  2. It picks the version: o.Version, or o.Bump of the highest version
+//     tag of the target repository, unless the digest already carries a
+//     version tag there, which is reused. The version must pass the
+//     policy (semver.Check: no downgrade, the constraint).
+//  3. It checks that o.To can be rewritten, then copies the digest to
+//     o.ToImage (registry.Copy, digest preserved) and gives it the
+//     version tag (registry.TagImmutable: a tag pointing elsewhere is a
+//     failed gate).
+//  4. It sets o.To to TARGET:VERSION@DIGEST (gitops.Update) and commits
+//     "promote NAME VERSION from FROM to TO" with the trailers
+//     Golden-Promoted-By, Golden-From, Golden-To, Golden-Image,
+//     Golden-Digest, Golden-Version, Golden-Source-Image and
+//     Golden-Source-Commit, pushed through gitrepo.Apply.
+//
+// A dry run does steps 1, 2 and the check of 3, and returns the diff of
+// step 4; it copies, tags and pushes nothing.
+func Promote(ctx context.Context, o Options) (*Result, error) {
+	v, err := o.validate()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{From: v.from, To: v.to}
+	res.Base = o.base(ctx)
+
+	// 1. What the source environment runs, from the repository itself.
+	dir, err := os.MkdirTemp(o.TempDir, "golden-promote-*")
+	if err != nil {
+		return nil, exitcode.Infraf("creating the clone directory: %v", err)
+	}
+	defer os.RemoveAll(dir)
+	head, err := gitrepo.Clone(ctx, dir, gitrepo.CloneOptions{URL: o.URL, Branch: res.Base, Auth: o.Auth, Progress: o.Progress})
+	if err != nil {
+		return nil, err
+	}
+	res.SourceCommit = head
+	srcPath, err := inCheckout(dir, v.from)
+	if err != nil {
+		return nil, fmt.Errorf("reading the source environment: %w", err)
+	}
+	src, err := gitops.CurrentImage(srcPath, o.Image, o.GitOps)
+	if err != nil {
+		return nil, relativeError(fmt.Errorf("reading the source environment: %w", err), dir)
+	}
+	res.SourceRepository = src.Name
+	if src.NewName != "" {
+		res.SourceRepository = src.NewName
+	}
+	if err := gitops.ValidateRepository(res.SourceRepository); err != nil {
+		return nil, fmt.Errorf("%s runs %s: %w", v.from, src.Ref(), err)
+	}
+	res.SourceTag = src.Tag
+	res.Digest = src.Digest
+	res.TargetRepository = res.SourceRepository
+	if o.ToImage != "" {
+		res.TargetRepository = o.ToImage
+	}
+	o.Registry = o.registryOptions(res.SourceRepository, res.TargetRepository)
+	switch {
+	case res.Digest == "" && src.Tag == "":
+		return nil, exitcode.Inputf("%s sets no tag and no digest for image %s: nothing to promote", v.from, o.Image)
+	case res.Digest == "":
+		ref := res.SourceRepository + ":" + src.Tag
+		if res.Digest, err = registry.Resolve(ctx, ref, o.Registry); err != nil {
+			return nil, err
+		}
+		res.PinnedByTag = true
+		res.warn(o.Repo, "%s is not pinned by digest: it runs %s by tag; promoting %s, the digest the tag points to now",
+			v.from, ref, res.Digest)
+	}
+	if err := gitops.ValidateDigest(res.Digest); err != nil {
+		return nil, fmt.Errorf("%s runs %s: %w", v.from, src.Ref(), err)
+	}
+	res.SourceImage = res.SourceRepository + "@" + res.Digest
+
+	// 2. The version.
+	tags, err := registry.ListTags(ctx, res.TargetRepository, o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	if res.Version, res.VersionReused, err = o.pickVersion(ctx, res.TargetRepository, res.Digest, tags, v.policy); err != nil {
+		return nil, err
+	}
+	res.TargetImage = res.TargetRepository + ":" + res.Version + "@" + res.Digest
+
+	img := gitops.Image{Name: o.Image, Tag: res.Version, Digest: res.Digest}
+	if res.TargetRepository != o.Image {
+		img.NewName = res.TargetRepository
+	}
+	// The target environment must take the image before the registry
+	// changes: a missing or malformed environment stops here.
+	dstPath, err := inCheckout(dir, v.to)
+	if err != nil {
+		return nil, fmt.Errorf("checking the target environment: %w", err)
+	}
+	if _, err := gitops.Update(dstPath, img, o.GitOps); err != nil {
+		return nil, relativeError(fmt.Errorf("checking the target environment: %w", err), dir)
+	}
+
+	// 3. The registry. A version tag pointing elsewhere stops the
+	// promotion before anything is copied (TagImmutable checks again).
+	cur, exists, err := registry.TagDigest(ctx, res.TargetRepository, res.Version, o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	if exists && cur != res.Digest {
+		return nil, exitcode.GateError(&registry.TagConflictError{
+			Repository: res.TargetRepository, Tag: res.Version, Existing: cur, Wanted: res.Digest,
+		})
+	}
+	if o.DryRun {
+		if res.TargetRepository != res.SourceRepository {
+			o.logf("dry run: not copying %s to %s", res.SourceImage, res.TargetRepository)
+		}
+		o.logf("dry run: not tagging %s@%s as %s", res.TargetRepository, res.Digest, res.Version)
+	} else {
+		if res.TargetRepository != res.SourceRepository {
+			present, err := hasDigest(ctx, res.TargetRepository, res.Digest, o.Registry)
+			if err != nil {
+				return nil, err
+			}
+			if !present {
+				o.logf("copying %s to %s", res.SourceImage, res.TargetRepository)
+				if _, err := registry.Copy(ctx, res.SourceImage, res.TargetRepository, o.Registry); err != nil {
+					return nil, err
+				}
+				res.Copied = true
+			}
+		}
+		created, err := registry.TagImmutable(ctx, res.TargetRepository, res.Version, res.Digest, o.Registry)
+		if err != nil {
+			return nil, err
+		}
+		res.Tagged = created
+		if created {
+			o.logf("tagged %s@%s as %s", res.TargetRepository, res.Digest, res.Version)
+		}
+	}
+
+	// 4. The target environment.
+	msg := fmt.Sprintf("promote %s %s from %s to %s", shortName(o.Image), res.Version, v.from, v.to)
+	sourceRef := res.SourceRepository
+	if src.Tag != "" {
+		sourceRef += ":" + src.Tag
+	}
+	sourceRef += "@" + res.Digest
+	trailers := []gitrepo.Trailer{
+		{Key: "Golden-Promoted-By", Value: v.actor},
+		{Key: "Golden-From", Value: v.from},
+		{Key: "Golden-To", Value: v.to},
+		{Key: "Golden-Image", Value: res.TargetImage},
+		{Key: "Golden-Digest", Value: res.Digest},
+		{Key: "Golden-Version", Value: res.Version},
+		{Key: "Golden-Source-Image", Value: sourceRef},
+		{Key: "Golden-Source-Commit", Value: res.SourceCommit},
+	}
+	if res.Message, err = gitrepo.FormatMessage(msg, trailers); err != nil {
+		return nil, err
+	}
+	var changes []gitops.Change
+	edit := func(dir string) (bool, error) {
+		changes = nil
+		p, err := inCheckout(dir, v.to)
+		if err != nil {
+			return false, err
+		}
+		r, err := gitops.Update(p, img, o.GitOps)
+		if err != nil {
+			return false, relativeError(err, dir)
+		}
+		changes = relativeChanges(r.Changes, dir)
+		return r.Changed(), nil
+	}
+	out, err := gitrepo.Apply(ctx, o.applyOptions(res.Base, msg, trailers), edit)
+	if err != nil {
+		return nil, err
+	}
+	res.Branch, res.Commit, res.Parent = out.Branch, out.Commit, out.Base
+	res.Pushed, res.Unchanged, res.DryRun = out.Pushed, out.Unchanged, out.DryRun
+	res.Attempts, res.CompareURL = out.Attempts, out.CompareURL
+	res.Diff, res.Files = out.Diff, out.Files
+	if !out.Unchanged {
+		res.Changes = changes
+	}
+	res.AlreadyPromoted = out.Unchanged && !res.Copied && !res.Tagged && !o.DryRun
+	return res, nil
+}
+
+func (r *Result) warn(repo Repo, format string, args ...any) {
+	w := fmt.Sprintf(format, args...)
+	r.Warnings = append(r.Warnings, w)
+	repo.logf("warning: %s", w)
+}
+
+// pickVersion returns the version tag for digest in repo and whether the
+// digest already carried it.
+func (o *Options) pickVersion(ctx context.Context, repo, digest string, tags []string, policy semver.Policy) (string, bool, error) {
+	if o.Version != "" {
+		v, err := semver.Check(o.Version, tags, policy)
+		if err != nil {
+			return "", false, err
+		}
+		return v.Tag(), false, nil
+	}
+	existing, err := versionTagOf(ctx, repo, digest, tags, o.Registry)
+	if err != nil {
+		return "", false, err
+	}
+	if existing != "" {
+		if _, err := semver.Check(existing, tags, policy); err != nil {
+			return "", false, fmt.Errorf("%s@%s already carries the version tag %s: %w", repo, digest, existing, err)
+		}
+		return existing, true, nil
+	}
+	highest, _ := semver.Highest(tags)
+	next, err := semver.Next(highest, o.Bump)
+	if err != nil {
+		return "", false, err
+	}
+	v, err := semver.Check(next.Tag(), tags, policy)
+	if err != nil {
+		return "", false, err
+	}
+	return v.Tag(), false, nil
+}
+
+// lookupBatch is how many tags versionTagOf looks up at once.
+const lookupBatch = 8
+
+// versionTagOf returns the highest version tag among tags that points at
+// digest in repo, or "". It looks the version tags up highest first, a
+// batch at a time, and stops at the first batch with a hit.
+func versionTagOf(ctx context.Context, repo, digest string, tags []string, opts registry.Options) (string, error) {
+	type versioned struct {
+		tag string
+		v   semver.Version
+	}
+	var vs []versioned
+	for _, t := range tags {
+		if v, ok := semver.ParseTag(t); ok {
+			vs = append(vs, versioned{t, v})
+		}
+	}
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].v.Compare(vs[j].v) > 0 })
+	for start := 0; start < len(vs); start += lookupBatch {
+		batch := vs[start:min(start+lookupBatch, len(vs))]
+		hits := make([]bool, len(batch))
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		for i, c := range batch {
+			wg.Go(func() {
+				d, ok, err := registry.TagDigest(ctx, repo, c.tag, opts)
+				hits[i], errs[i] = ok && d == digest, err
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return "", err
+			}
+		}
+		for i, hit := range hits {
+			if hit {
+				return batch[i].tag, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// registryOptions returns o.Registry with o.RegistryCredential for the
+// registries of the repositories repos.
+func (o *Options) registryOptions(repos ...string) registry.Options {
+	ro := o.Registry
+	if o.RegistryCredential == nil {
+		return ro
+	}
+	creds := make(map[string]registry.Credential, len(ro.Credentials)+len(repos))
+	for h, c := range ro.Credentials {
+		creds[h] = c
+	}
+	for _, repo := range repos {
+		var nopts []name.Option
+		if ro.Insecure {
+			nopts = append(nopts, name.Insecure)
+		}
+		r, err := name.NewRepository(repo, nopts...)
+		if err != nil {
+			continue // reported by the registry call itself
+		}
+		host := r.RegistryStr()
+		if _, ok := creds[host]; !ok {
+			creds[host] = *o.RegistryCredential
+		}
+	}
+	ro.Credentials = creds
+	return ro
+}
+
+// hasDigest reports whether repo holds digest.
+func hasDigest(ctx context.Context, repo, digest string, opts registry.Options) (bool, error) {
+	_, err := registry.Resolve(ctx, repo+"@"+digest, opts)
+	switch {
+	case err == nil:
+		return true, nil
+	case registry.IsNotFound(err):
+		return false, nil
+	}
+	return false, err
+}

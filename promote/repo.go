@@ -1,0 +1,312 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitops"
+	"github.com/goldenci/golden/gitrepo"
+)
+
+// Repo says which GitOps repository to change and how. Bump and Promote
+// share it.
+type Repo struct {
+	// URL is the repository: an https://, http://, ssh:// or file:// URL,
+	// an scp-like address (git@host:owner/repo.git) or a local path (see
+	// gitrepo.CloneOptions.URL).
+	URL string
+	// Auth holds the credentials, from the environment
+	// (gitrepo.AuthFromEnv), never from command-line flags.
+	Auth gitrepo.Auth
+	// Base is the branch to read and change. Empty means the branch the
+	// remote's HEAD points to, or gitrepo.DefaultBranch ("main") when the
+	// remote does not say.
+	Base string
+	// Branch, when set and different from Base, receives the commit
+	// instead of Base, for a pull or merge request (built on Branch when
+	// it already exists on the remote, on Base otherwise).
+	Branch string
+	// DryRun makes the change in a clone and reports its diff; nothing is
+	// pushed, copied or tagged.
+	DryRun bool
+	// MaxAttempts bounds the attempts to push while the branch keeps
+	// moving (gitrepo.DefaultMaxAttempts when zero).
+	MaxAttempts int
+	// Backoff spaces the attempts (gitrepo.DefaultBackoff when zero).
+	Backoff gitrepo.Backoff
+	// Author signs the commit (gitrepo.DefaultAuthor when zero).
+	Author gitrepo.Signature
+	// Now gives the commit time (time.Now when nil).
+	Now func() time.Time
+	// TempDir is where clones go (os.TempDir when empty); they are removed
+	// when the call returns.
+	TempDir string
+	// Progress, when set, receives progress lines (cloning, pushing,
+	// retrying) and warnings, without credentials.
+	Progress io.Writer
+}
+
+// applyOptions returns the gitrepo options for a change on base.
+func (r Repo) applyOptions(base, message string, trailers []gitrepo.Trailer) gitrepo.Options {
+	return gitrepo.Options{
+		CloneOptions: gitrepo.CloneOptions{URL: r.URL, Branch: base, Auth: r.Auth, Progress: r.Progress},
+		Author:       r.Author,
+		Message:      message,
+		Trailers:     trailers,
+		PushBranch:   r.Branch,
+		DryRun:       r.DryRun,
+		MaxAttempts:  r.MaxAttempts,
+		Backoff:      r.Backoff,
+		Now:          r.Now,
+		TempDir:      r.TempDir,
+	}
+}
+
+func (r Repo) logf(format string, args ...any) {
+	if r.Progress != nil {
+		fmt.Fprintf(r.Progress, format+"\n", args...)
+	}
+}
+
+// base returns the branch to work on: Repo.Base, else the remote's HEAD
+// branch, else gitrepo.DefaultBranch.
+func (r Repo) base(ctx context.Context) string {
+	if r.Base != "" {
+		return r.Base
+	}
+	if b := remoteHead(ctx, r.URL, r.Auth); b != "" {
+		return b
+	}
+	return gitrepo.DefaultBranch
+}
+
+// scpLikeRE matches git's scp-like address syntax, [user@]host:path.
+var scpLikeRE = regexp.MustCompile(`^(?:[^@/:]+@)?[A-Za-z0-9._-]+:.`)
+
+// remoteHead returns the branch the remote's HEAD points to, or "" when
+// it cannot tell: any failure (an unreachable remote, bad credentials, a
+// server that does not advertise HEAD) is left for gitrepo to report
+// properly on the next request.
+func remoteHead(ctx context.Context, rawURL string, auth gitrepo.Auth) string {
+	rawURL = strings.TrimSpace(rawURL)
+	if rawURL == "" {
+		return ""
+	}
+	var method transport.AuthMethod
+	switch {
+	case strings.Contains(rawURL, "://"):
+		ep, err := transport.NewEndpoint(rawURL)
+		if err != nil {
+			return ""
+		}
+		switch ep.Protocol {
+		case "http", "https":
+			method = httpAuth(auth, ep)
+			ep.User, ep.Password = "", ""
+			rawURL = ep.String()
+		case "ssh":
+			if method = sshAuth(auth, ep); method == nil && len(auth.SSHKey) > 0 {
+				return ""
+			}
+		}
+	case isSCPLike(rawURL):
+		ep, err := transport.NewEndpoint(rawURL)
+		if err != nil {
+			return ""
+		}
+		if method = sshAuth(auth, ep); method == nil && len(auth.SSHKey) > 0 {
+			return ""
+		}
+	default:
+		abs, err := filepath.Abs(rawURL)
+		if err != nil {
+			return ""
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return ""
+		}
+		rawURL = abs
+	}
+	rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{rawURL}})
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: method})
+	if err != nil {
+		return ""
+	}
+	for _, ref := range refs {
+		if ref.Name() == plumbing.HEAD && ref.Type() == plumbing.SymbolicReference && ref.Target().IsBranch() {
+			return ref.Target().Short()
+		}
+	}
+	return ""
+}
+
+// isSCPLike reports whether s is an scp-like address rather than a path:
+// as git decides, a colon before the first slash.
+func isSCPLike(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i < 0 {
+		return false
+	}
+	if j := strings.IndexByte(s, '/'); j >= 0 && j < i {
+		return false
+	}
+	return scpLikeRE.MatchString(s)
+}
+
+// httpAuth mirrors gitrepo's choice of HTTP credentials: a token (with
+// the user name or gitrepo.DefaultTokenUsername), else basic credentials,
+// else those of the URL.
+func httpAuth(a gitrepo.Auth, ep *transport.Endpoint) transport.AuthMethod {
+	switch {
+	case a.Token != "":
+		user := a.Username
+		if user == "" {
+			user = gitrepo.DefaultTokenUsername
+		}
+		return &githttp.BasicAuth{Username: user, Password: a.Token}
+	case a.Username != "" || a.Password != "":
+		return &githttp.BasicAuth{Username: a.Username, Password: a.Password}
+	case ep.User != "" || ep.Password != "":
+		return &githttp.BasicAuth{Username: ep.User, Password: ep.Password}
+	}
+	return nil
+}
+
+// sshAuth builds the SSH key authentication with host key verification,
+// or nil for the SSH agent (no key) or when the key cannot be used.
+func sshAuth(a gitrepo.Auth, ep *transport.Endpoint) transport.AuthMethod {
+	if len(a.SSHKey) == 0 {
+		return nil
+	}
+	user := ep.User
+	if user == "" {
+		user = gitssh.DefaultUsername
+	}
+	keys, err := gitssh.NewPublicKeys(user, a.SSHKey, a.SSHKeyPassphrase)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	if a.KnownHostsFile != "" {
+		files = append(files, a.KnownHostsFile)
+	}
+	db, err := gitssh.NewKnownHostsDb(files...)
+	if err != nil {
+		return nil
+	}
+	keys.HostKeyCallback = db.HostKeyCallback()
+	return keys
+}
+
+// cleanPath checks a path inside the repository given by the user
+// ("overlays/staging") and returns it cleaned, with slashes.
+func cleanPath(flag, p string) (string, error) {
+	if strings.TrimSpace(p) == "" {
+		return "", exitcode.Inputf("%s: no path given (want a directory or file of the GitOps repository, e.g. overlays/staging)", flag)
+	}
+	if strings.ContainsAny(p, "\x00\r\n") {
+		return "", exitcode.Inputf("%s %q: contains a control character", flag, p)
+	}
+	c := filepath.Clean(filepath.FromSlash(p))
+	if !filepath.IsLocal(c) && c != "." {
+		return "", exitcode.Inputf("%s %q: want a path inside the GitOps repository (relative, without ..)", flag, p)
+	}
+	if first, _, _ := strings.Cut(filepath.ToSlash(c), "/"); first == ".git" {
+		return "", exitcode.Inputf("%s %q: is inside .git", flag, p)
+	}
+	return filepath.ToSlash(c), nil
+}
+
+// inCheckout resolves the repository path rel in the checkout at dir,
+// refusing symbolic links that lead out of the checkout.
+func inCheckout(dir, rel string) (string, error) {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", exitcode.Inputf("%q: no such file or directory in the GitOps repository", rel)
+		}
+		return "", exitcode.Inputf("%q: %v", rel, relErrText(err.Error(), dir))
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", exitcode.Infraf("reading the checkout: %v", err)
+	}
+	if r, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(r) && r != "." {
+		return "", exitcode.Inputf("%q: a symbolic link leads out of the GitOps repository", rel)
+	}
+	if r, _ := filepath.Rel(root, real); r == ".git" || strings.HasPrefix(filepath.ToSlash(r), ".git/") {
+		return "", exitcode.Inputf("%q: a symbolic link leads into .git", rel)
+	}
+	return p, nil
+}
+
+// relErrText shows paths of the checkout at dir relative to the
+// repository.
+func relErrText(s, dir string) string {
+	if dir == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, dir+string(filepath.Separator), "")
+	return strings.ReplaceAll(s, dir, ".")
+}
+
+// relError is an error whose message names files relative to the
+// repository instead of the temporary checkout. It keeps the exit code
+// class and unwraps to the original error (for errors.Is).
+type relError struct {
+	msg string
+	err error
+}
+
+func (e *relError) Error() string { return e.msg }
+func (e *relError) Unwrap() error { return e.err }
+
+// relativeError rewrites the checkout path dir out of err's message,
+// keeping its class.
+func relativeError(err error, dir string) error {
+	if err == nil {
+		return nil
+	}
+	msg := relErrText(err.Error(), dir)
+	if msg == err.Error() {
+		return err
+	}
+	wrapped := &relError{msg: msg, err: err}
+	switch exitcode.Code(err) {
+	case exitcode.Failed:
+		return exitcode.GateError(wrapped)
+	case exitcode.Usage:
+		return exitcode.InputError(wrapped)
+	}
+	return exitcode.InfraError(wrapped)
+}
+
+// relativeChanges makes the file names of changes relative to the
+// checkout at dir, with slashes.
+func relativeChanges(changes []gitops.Change, dir string) []gitops.Change {
+	out := make([]gitops.Change, len(changes))
+	for i, c := range changes {
+		if r, err := filepath.Rel(dir, c.File); err == nil {
+			c.File = filepath.ToSlash(r)
+		}
+		out[i] = c
+	}
+	return out
+}
