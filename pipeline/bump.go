@@ -75,16 +75,7 @@ func (p *Pipeline) Bump(ctx context.Context, digest string, git GitCredentials) 
 		return nil, err
 	}
 
-	// golden is built once per golden source: the exec is cached.
-	bin := p.withGoCaches(p.client.Container().From(p.cfg.ToolImage("go"))).
-		WithEnvVariable("CGO_ENABLED", "0").
-		WithMountedDirectory(goldenSourcePath, p.opts.Golden).
-		WithWorkdir(goldenSourcePath).
-		WithExec(GoldenBuildCommand(goldenBinary)).
-		File(goldenBinary)
-
-	ctr := p.client.Container().From(p.cfg.ToolImage("go")).
-		WithFile(goldenBinary, bin).
+	ctr := GoldenContainer(p.client, p.cfg.ToolImage("go"), p.opts.Golden).
 		WithDirectory(OutPath, p.client.Directory()).
 		WithWorkdir(OutPath).
 		// Never reuse an earlier bump from the engine's cache: the GitOps
@@ -179,6 +170,23 @@ func bumpStage(run *toolRun, path string) (*BumpResult, error) {
 	res.Commit = res.Outputs["commit"]
 	res.Changed = res.Outputs["changed"] == "true"
 	return res, nil
+}
+
+// GoldenBinary is where GoldenContainer puts the golden command.
+const GoldenBinary = goldenBinary
+
+// GoldenContainer is a container of goImage with the golden command at
+// GoldenBinary, built from golden's source directory golden with the Go
+// caches mounted. The build is an exec of its own, cached by the engine for
+// one golden source; the container golden runs in has no caches mounted.
+func GoldenContainer(client *dagger.Client, goImage string, golden *dagger.Directory) *dagger.Container {
+	bin := withGoCaches(client, client.Container().From(goImage)).
+		WithEnvVariable("CGO_ENABLED", "0").
+		WithMountedDirectory(goldenSourcePath, golden).
+		WithWorkdir(goldenSourcePath).
+		WithExec(GoldenBuildCommand(goldenBinary)).
+		File(goldenBinary)
+	return client.Container().From(goImage).WithFile(goldenBinary, bin)
 }
 
 // GoldenBuildCommand is the command line that builds the golden command

@@ -123,7 +123,7 @@ var lintExitCodes = map[lint.Format][]int{
 // with, or without a report but exit code 0, failed: an error quoting its
 // standard error (exit 2).
 func lintStage(format lint.Format, run *toolRun, report, src string, failOn result.Severity) ([]result.Finding, result.Stage, error) {
-	st := result.Stage{Name: StageLint}
+	st := result.Stage{Name: StageLint, Tool: string(format)}
 	if !slices.Contains(lintExitCodes[format], run.ExitCode) {
 		return nil, st, toolFailed(string(format), run.ExitCode, run.Stderr)
 	}

@@ -161,10 +161,14 @@ func (p *Pipeline) tool(key string) *dagger.Container {
 // withGoCaches mounts the Go module and build caches; the variables make
 // every Go image use them, whatever its defaults.
 func (p *Pipeline) withGoCaches(c *dagger.Container) *dagger.Container {
+	return withGoCaches(p.client, c)
+}
+
+func withGoCaches(client *dagger.Client, c *dagger.Container) *dagger.Container {
 	return c.
-		WithMountedCache("/go/pkg/mod", p.cache("go-mod")).
+		WithMountedCache("/go/pkg/mod", client.CacheVolume(cacheNamespace+"go-mod")).
 		WithEnvVariable("GOMODCACHE", "/go/pkg/mod").
-		WithMountedCache("/root/.cache/go-build", p.cache("go-build")).
+		WithMountedCache("/root/.cache/go-build", client.CacheVolume(cacheNamespace+"go-build")).
 		WithEnvVariable("GOCACHE", "/root/.cache/go-build")
 }
 

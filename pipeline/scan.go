@@ -205,7 +205,7 @@ func trivyFailed(code int, stderr string) error {
 // scanStage assembles a scan stage from a Trivy run whose JSON report is
 // at report, gated by pol.
 func scanStage(stage string, run *toolRun, report string, pol scan.Policy) ([]result.Finding, result.Stage, error) {
-	st := result.Stage{Name: stage}
+	st := result.Stage{Name: stage, Tool: scan.Tool}
 	data, ok := run.file(report)
 	if run.ExitCode != 0 || !ok {
 		return nil, st, trivyFailed(run.ExitCode, run.Stderr)

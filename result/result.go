@@ -175,14 +175,17 @@ type TestCase struct {
 
 // Stage is one step of a pipeline run.
 type Stage struct {
-	Name      string     `json:"name"`
-	Status    Status     `json:"status"`
-	StartedAt time.Time  `json:"startedAt,omitzero"`
-	Seconds   float64    `json:"seconds"`
-	Summary   string     `json:"summary,omitempty"` // one line for people: "coverage 82.1% >= 80%"
-	Error     string     `json:"error,omitempty"`   // why the stage errored or failed
-	Findings  []Finding  `json:"findings,omitempty"`
-	Tests     []TestCase `json:"tests,omitempty"`
+	Name      string    `json:"name"`
+	Status    Status    `json:"status"`
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	Seconds   float64   `json:"seconds"`
+	Summary   string    `json:"summary,omitempty"` // one line for people: "coverage 82.1% >= 80%"
+	// Tool names the tool whose findings the stage holds (golangci-lint,
+	// trivy, ...), so that a report can say the tool ran and found nothing.
+	Tool     string     `json:"tool,omitempty"`
+	Error    string     `json:"error,omitempty"` // why the stage errored or failed
+	Findings []Finding  `json:"findings,omitempty"`
+	Tests    []TestCase `json:"tests,omitempty"`
 }
 
 // Coverage is the statement coverage of a test run.

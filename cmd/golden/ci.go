@@ -106,6 +106,7 @@ const defaultResult = "golden-result.json"
 // ciFlags are golden ci's flags.
 type ciFlags struct {
 	source, configFile, result, platform, out    string
+	sarif                                        string
 	image, registry, registryUser                string
 	publish, bump                                bool
 	minCoverage, minPackage, patchMin            percentFlag
@@ -126,6 +127,7 @@ func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
 	fs.StringVar(&f.result, "result", res, "save the run to the result `FILE` (default $GOLDEN_RESULT, else "+defaultResult+")")
 	fs.StringVar(&f.platform, "platform", "", "render the report for `PLATFORM`: github, gitlab or local (default: detected)")
 	fs.StringVar(&f.out, "out", "golden-reports", "gitlab: write the reports into `DIR`")
+	fs.StringVar(&f.sarif, "sarif", "", "also write the lint and source scan findings as SARIF 2.1.0 for GitHub code scanning to `FILE`")
 	fs.StringVar(&f.image, "image", "", "the image `REPO`sitory to publish to, without tag (image.repository)")
 	fs.BoolVar(&f.publish, "publish", false, "push the image when every stage passed")
 	fs.StringVar(&f.registry, "registry", "", "log in to this registry `HOST` (default: the image repository's host)")
@@ -654,6 +656,10 @@ func ciFinish(ctx context.Context, e *Env, f *ciFlags, platform report.Platform,
 		return ciSecondary(e, runErr, exitcode.InfraError(err))
 	}
 	args := []string{"--result", f.result, "--platform", string(platform), "--out", f.out}
+	if f.sarif != "" {
+		// The image scan's findings are paths in the image, not the source.
+		args = append(args, "--sarif", f.sarif, "--sarif-stage", pipeline.StageLint, "--sarif-stage", pipeline.StageScan)
+	}
 	for _, name := range []string{"GOLDEN_REGISTRY_PASSWORD", "GOLDEN_GIT_TOKEN"} {
 		if e.Getenv(name) != "" {
 			args = append(args, "--mask-env", name)

@@ -143,6 +143,20 @@ func (c *command) parseFlags(e *Env, fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// stringsFlag is a repeatable flag; each use adds a value, which must not
+// be empty.
+type stringsFlag []string
+
+func (l *stringsFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *stringsFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("empty value")
+	}
+	*l = append(*l, v)
+	return nil
+}
+
 // resultFlag registers --result, the run file a command records into.
 func resultFlag(fs *flag.FlagSet, e *Env) *string {
 	return fs.String("result", e.Getenv("GOLDEN_RESULT"),

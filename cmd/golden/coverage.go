@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -63,19 +62,6 @@ Example, in a Go module's checkout on a merge-request pipeline:
 func init() {
 	coverageCmd.Run = runCoverage
 	register(coverageCmd)
-}
-
-// profilesFlag collects repeated --profile flags.
-type profilesFlag []string
-
-func (p *profilesFlag) String() string { return strings.Join(*p, ",") }
-
-func (p *profilesFlag) Set(v string) error {
-	if v == "" {
-		return errors.New("empty file name")
-	}
-	*p = append(*p, v)
-	return nil
 }
 
 // percentFlag is an optional percentage 0..100 ("80" or "80%").
@@ -153,7 +139,7 @@ type failureJSON struct {
 func runCoverage(ctx context.Context, e *Env, args []string) error {
 	c := coverageCmd
 	fs := c.flagSet(e)
-	var profiles profilesFlag
+	var profiles stringsFlag
 	fs.Var(&profiles, "profile", "coverage profile `FILE` to read (required; repeat to merge several)")
 	formatName := fs.String("format", "auto", "profile `format`: go, cobertura, lcov, or auto to detect it from the content")
 	sourceDir := fs.String("source", ".", "source tree `DIR` the profiles describe: go.mod files, relative paths and the git repository are found there")

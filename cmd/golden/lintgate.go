@@ -86,6 +86,7 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 
 	var findings []result.Finding
 	var summary string
+	var tool lint.Format
 	err := func() error {
 		if *report == "" {
 			return exitcode.Inputf("--report is required (see 'golden lint-gate --help')")
@@ -97,6 +98,7 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 		if err != nil {
 			return exitcode.Inputf("--format: %v", err)
 		}
+		tool = f
 		threshold, err := result.ParseSeverity(*failOn)
 		if err != nil {
 			return exitcode.Inputf("--fail-on: %v", err)
@@ -155,6 +157,7 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 	end := e.Now()
 	st := result.Stage{
 		Name:      strings.TrimSpace(*stage),
+		Tool:      string(tool),
 		Status:    stageOf(err),
 		StartedAt: start.UTC(),
 		Seconds:   end.Sub(start).Seconds(),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,16 +64,6 @@ func init() {
 	register(reportCmd)
 }
 
-// maskEnvFlag is the repeatable --mask-env flag.
-type maskEnvFlag []string
-
-func (l *maskEnvFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *maskEnvFlag) Set(v string) error {
-	*l = append(*l, v)
-	return nil
-}
-
 func runReport(_ context.Context, e *Env, args []string) error {
 	c := reportCmd
 	fs := c.flagSet(e)
@@ -82,8 +73,11 @@ func runReport(_ context.Context, e *Env, args []string) error {
 	source := fs.String("source", "", "gitlab: the project root `DIR` Cobertura file names are relative to; its go.mod names the module (default $CI_PROJECT_DIR, else the current directory)")
 	maxAnnotations := fs.Int("max-annotations", report.DefaultMaxAnnotations, "github: write at most `N` annotations, most severe first (0: none)")
 	maxItems := fs.Int("max-items", report.DefaultMaxItems, "show at most `N` entries of each list (findings, failed tests, packages) in summaries")
-	var maskEnv maskEnvFlag
+	var maskEnv stringsFlag
 	fs.Var(&maskEnv, "mask-env", "redact the value of the environment variable `NAME` from every output (repeatable; also $GOLDEN_MASK_ENV, comma-separated)")
+	sarifOut := fs.String("sarif", "", "also write the findings as SARIF 2.1.0 for GitHub code scanning to `FILE`")
+	var sarifStages stringsFlag
+	fs.Var(&sarifStages, "sarif-stage", "with --sarif, only the findings of the stage `NAME` (repeatable; default: every stage)")
 	exitStatus := fs.Bool("exit-status", false, "after rendering, exit 1 when the run failed and 3 when a stage errored")
 	if err := c.parseFlags(e, fs, args); err != nil {
 		return err
@@ -157,6 +151,12 @@ func runReport(_ context.Context, e *Env, args []string) error {
 	for _, w := range warnings {
 		fmt.Fprintf(e.Stderr, "golden report: warning: %s\n", red.String(w))
 	}
+	if *sarifOut != "" {
+		if err := writeSARIF(*sarifOut, run, opts, sarifStages); err != nil {
+			return exitcode.InfraError(errors.New(red.String(err.Error())))
+		}
+		fmt.Fprintf(e.Stdout, "Wrote %s\n", *sarifOut)
+	}
 
 	if !*exitStatus {
 		return nil
@@ -223,4 +223,22 @@ func reportModulePath(path string) string {
 		}
 	}
 	return ""
+}
+
+// writeSARIF writes the run's findings of stages as SARIF to path,
+// creating its directory.
+func writeSARIF(path string, run *result.Run, opts report.Options, stages []string) error {
+	var buf bytes.Buffer
+	if err := report.SARIF(&buf, run, opts, stages...); err != nil {
+		return err
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("writing SARIF: %w", err)
+		}
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing SARIF: %w", err)
+	}
+	return nil
 }

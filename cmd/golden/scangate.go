@@ -120,6 +120,7 @@ func runScanGate(ctx context.Context, e *Env, args []string) error {
 	})
 	stage := result.Stage{
 		Name:      "scan",
+		Tool:      scan.Tool,
 		Status:    stageOf(err),
 		StartedAt: start.UTC(),
 		Seconds:   e.Now().Sub(start).Seconds(),
