@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/goldenci/golden/internal/testtool"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -25,14 +26,14 @@ var update = flag.Bool("update", false, "rewrite testdata/*.xml with fresh repor
 // fixture projects in testdata.
 type reportTool struct {
 	name    string // testdata/<name>.xml, testdata/<name>/ and testdata/<name>.golden.json
-	find    func(t *testing.T) string
+	find    func(t testing.TB) string
 	command func(bin, out string) []string
 }
 
 var reportTools = []reportTool{
 	{
 		name: "pytest",
-		find: findPytest,
+		find: testtool.PytestPython,
 		// junit_logging=all puts the captured output into the report.
 		command: func(bin, out string) []string {
 			return []string{bin, "-m", "pytest", "-p", "no:cacheprovider", "-o", "junit_logging=all", "--junitxml=" + out}
@@ -40,51 +41,11 @@ var reportTools = []reportTool{
 	},
 	{
 		name: "node",
-		find: func(t *testing.T) string { return findTool(t, "node") },
+		find: func(t testing.TB) string { return testtool.LookPath(t, "node") },
 		command: func(bin, out string) []string {
 			return []string{bin, "--test", "--test-reporter=junit", "--test-reporter-destination=" + out, "sample.test.js"}
 		},
 	},
-}
-
-// findTool finds a program on PATH; it fails the test under CI, where
-// .ci/install-tools installs it, and skips it elsewhere.
-func findTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		missing(t, name)
-	}
-	return p
-}
-
-func missing(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed: .ci/install-tools installs it", what)
-	}
-	t.Skipf("%s is not installed; testing the committed report only", what)
-}
-
-// findPytest finds a Python interpreter with pytest: the one on PATH, or
-// Debian's (python3-pytest installs into /usr/bin/python3, which a pyenv
-// or virtualenv python3 on PATH may hide).
-func findPytest(t *testing.T) string {
-	t.Helper()
-	var candidates []string
-	for _, name := range []string{"python3", "python"} {
-		if p, err := exec.LookPath(name); err == nil {
-			candidates = append(candidates, p)
-		}
-	}
-	candidates = append(candidates, "/usr/bin/python3")
-	for _, py := range candidates {
-		if exec.Command(py, "-c", "import pytest").Run() == nil {
-			return py
-		}
-	}
-	missing(t, "pytest (apt-get install python3-pytest)")
-	return ""
 }
 
 // runReport runs tool on a copy of its fixture project and returns the

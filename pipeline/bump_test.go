@@ -70,7 +70,7 @@ func buildGolden(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds golden: not in -short mode")
 	}
-	goBin := lookPath(t, "go")
+	goBin := testtool.LookPath(t, "go")
 	bin := filepath.Join(t.TempDir(), "golden")
 	env := []string{"CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly"}
 	run := hostRun(t, testtool.Root(), env, goBin, GoldenBuildCommand(bin), "")

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,56 +81,6 @@ func writeFile(t *testing.T, path, content string) {
 // toolchain, and no network for modules (the fixtures have no
 // dependencies).
 var goEnv = []string{"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off"}
-
-// lookPath finds a program on PATH, failing under CI and skipping
-// elsewhere when it is missing.
-func lookPath(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		missingTool(t, name)
-	}
-	return p
-}
-
-func missingTool(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed: .ci/install-tools installs it", what)
-	}
-	t.Skipf("%s is not installed; run .ci/install-tools", what)
-}
-
-var (
-	pythonOnce sync.Once
-	pythonPath string
-)
-
-// pytestPython returns a Python that has pytest and pytest-cov (Debian's
-// python3-pytest and python3-pytest-cov), which a pyenv python3 on PATH
-// may hide.
-func pytestPython(t *testing.T) string {
-	t.Helper()
-	pythonOnce.Do(func() {
-		var candidates []string
-		for _, name := range []string{"python3", "python"} {
-			if p, err := exec.LookPath(name); err == nil {
-				candidates = append(candidates, p)
-			}
-		}
-		candidates = append(candidates, "/usr/bin/python3")
-		for _, py := range candidates {
-			if exec.Command(py, "-c", "import pytest, pytest_cov").Run() == nil {
-				pythonPath = py
-				return
-			}
-		}
-	})
-	if pythonPath == "" {
-		missingTool(t, "pytest and pytest-cov (apt-get install python3-pytest python3-pytest-cov)")
-	}
-	return pythonPath
-}
 
 // git runs the real git in dir.
 func git(t *testing.T, dir string, args ...string) string {

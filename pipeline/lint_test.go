@@ -107,7 +107,7 @@ func TestLintStageGolangciLintBadConfig(t *testing.T) {
 func eslintRun(t *testing.T, files map[string]string) (run *toolRun, report, dir string) {
 	t.Helper()
 	eslint := testtool.Path(t, "eslint")
-	npm := lookPath(t, "npm")
+	npm := testtool.LookPath(t, "npm")
 	dir = t.TempDir()
 	writeFiles(t, dir, files)
 	report = filepath.Join(t.TempDir(), "eslint.json")

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"github.com/goldenci/golden/internal/testtool"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func TestAdd(t *testing.T) {
 // file as RedirectStdout does in the container.
 func goTestRun(t *testing.T, dir string, race bool) (run *toolRun, events, profile string) {
 	t.Helper()
-	goBin := lookPath(t, "go")
+	goBin := testtool.LookPath(t, "go")
 	out := t.TempDir()
 	events, profile = filepath.Join(out, "go-test.json"), filepath.Join(out, "cover.out")
 	argv := toolcmd.GoTest(toolcmd.GoTestOptions{Race: race, CoverProfile: profile})
@@ -211,7 +212,7 @@ func TestPatchCoverage(t *testing.T) {
 
 func TestJUnitTestStagePytest(t *testing.T) {
 	t.Parallel()
-	py := pytestPython(t)
+	py := testtool.PytestPython(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"pyproject.toml":   "[project]\nname = \"calc\"\nversion = \"0.1.0\"\n\n[tool.pytest.ini_options]\npythonpath = [\".\"]\n\n[tool.coverage.run]\nsource = [\"calc\"]\n",
@@ -258,7 +259,7 @@ def test_sub():
 
 func TestJUnitTestStageNpmTest(t *testing.T) {
 	t.Parallel()
-	npm := lookPath(t, "npm")
+	npm := testtool.LookPath(t, "npm")
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"package.json": `{"name": "calc", "version": "1.0.0", "private": true, "type": "commonjs", "scripts": {"test": "node --test"}}`,

@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -57,57 +56,6 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// lookPath finds a program on PATH, failing under CI (where .ci/install-tools
-// provides it) and skipping elsewhere.
-func lookPath(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		missingTool(t, name)
-	}
-	return p
-}
-
-func missingTool(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed: .ci/install-tools installs it", what)
-	}
-	t.Skipf("%s is not installed; run .ci/install-tools", what)
-}
-
-var (
-	pythonOnce sync.Once
-	pythonPath string
-)
-
-// pytestPython returns a Python interpreter that has pytest and pytest-cov:
-// the python3 on PATH, or Debian's /usr/bin/python3 (where the
-// python3-pytest and python3-pytest-cov packages install them), which a
-// pyenv or virtualenv python3 on PATH may hide.
-func pytestPython(t *testing.T) string {
-	t.Helper()
-	pythonOnce.Do(func() {
-		var candidates []string
-		for _, name := range []string{"python3", "python"} {
-			if p, err := exec.LookPath(name); err == nil {
-				candidates = append(candidates, p)
-			}
-		}
-		candidates = append(candidates, "/usr/bin/python3")
-		for _, py := range candidates {
-			if exec.Command(py, "-c", "import pytest, pytest_cov").Run() == nil {
-				pythonPath = py
-				return
-			}
-		}
-	})
-	if pythonPath == "" {
-		missingTool(t, "pytest and pytest-cov (apt-get install python3-pytest python3-pytest-cov)")
-	}
-	return pythonPath
 }
 
 // run is one execution of an argv built by this package.
@@ -161,9 +109,9 @@ var goEnv = []string{"GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "CGO
 // test2json stream and coverprofile with gotest and coverage.
 func TestGoTestContract(t *testing.T) {
 	t.Parallel()
-	goBin := lookPath(t, "go")
+	goBin := testtool.LookPath(t, "go")
 	if _, err := exec.LookPath("gcc"); err != nil {
-		missingTool(t, "gcc (go test -race needs cgo)")
+		testtool.Missing(t, "gcc (go test -race needs cgo)")
 	}
 
 	t.Run("passing", func(t *testing.T) {
@@ -539,7 +487,7 @@ func TestTrivyImageContract(t *testing.T) {
 // Cobertura XML with junit and coverage.
 func TestPytestContract(t *testing.T) {
 	t.Parallel()
-	py := pytestPython(t)
+	py := testtool.PytestPython(t)
 
 	t.Run("passing", func(t *testing.T) {
 		t.Parallel()
@@ -604,8 +552,8 @@ func TestPytestContract(t *testing.T) {
 // node's built-in runner) and reads the real JUnit and LCOV reports.
 func TestNpmTestContract(t *testing.T) {
 	t.Parallel()
-	npm := lookPath(t, "npm")
-	lookPath(t, "node")
+	npm := testtool.LookPath(t, "npm")
+	testtool.LookPath(t, "node")
 	dir := copyExample(t, "node-service")
 	out := t.TempDir()
 	o := NpmTestOptions{JUnitOut: filepath.Join(out, "junit.xml"), LCOVOut: filepath.Join(out, "lcov.info")}
@@ -644,7 +592,7 @@ func TestNpmTestContract(t *testing.T) {
 // which is clean, and on a copy with problems (exit code 1).
 func TestESLintContract(t *testing.T) {
 	t.Parallel()
-	npm := lookPath(t, "npm")
+	npm := testtool.LookPath(t, "npm")
 	eslint := testtool.Path(t, "eslint")
 	env := []string{"PATH=" + filepath.Dir(eslint) + string(os.PathListSeparator) + os.Getenv("PATH")}
 
@@ -687,8 +635,8 @@ func TestESLintContract(t *testing.T) {
 // installed eslint satisfies.
 func TestNpmCIContract(t *testing.T) {
 	t.Parallel()
-	npm := lookPath(t, "npm")
-	npx := lookPath(t, "npx")
+	npm := testtool.LookPath(t, "npm")
+	npx := testtool.LookPath(t, "npx")
 	dir := copyExample(t, "node-service")
 	env := []string{"npm_config_prefer_offline=true", "npm_config_update_notifier=false"}
 
