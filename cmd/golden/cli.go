@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, e *Env) int {
 }
 
 func printHelp(w io.Writer) {
-	fmt.Fprint(w, "golden gates and reports the golden CI/CD pipeline: tests, coverage, lint, security scan.\n\nUsage:\n  golden COMMAND [flags]\n\nCommands:\n")
+	fmt.Fprint(w, "golden runs the golden CI/CD pipeline: lint, test, coverage, security scan, build, publish, GitOps bump and promotion.\n\nUsage:\n  golden COMMAND [flags]\n\nCommands:\n")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
