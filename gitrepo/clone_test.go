@@ -257,6 +257,13 @@ func TestSSH(t *testing.T) {
 		assertNoSecret(t, "progress", progress.String())
 	})
 
+	t.Run("remote head", func(t *testing.T) {
+		got, err := RemoteHead(testContext(t), CloneOptions{URL: url, Auth: auth})
+		if err != nil || got != "main" {
+			t.Errorf("RemoteHead = %q, %v; want main", got, err)
+		}
+	})
+
 	other := gitserver.NewSSH(t, t.TempDir(), gitserver.SSHOptions{})
 	for _, tc := range []struct {
 		name string
@@ -293,4 +300,81 @@ func TestSSH(t *testing.T) {
 		assertClass(t, err, 3, ErrUnreachable)
 		t.Logf("%v", err)
 	})
+}
+
+func TestRemoteHead(t *testing.T) {
+	t.Parallel()
+	srv := gitserver.New(t, gitserver.Options{Username: canaryUser, Password: canaryToken})
+	srv.CreateRepo(t, "trunk.git", map[string]string{"a": "1"})
+	gitDir := srv.Path("trunk.git")
+	gitserver.Git(t, "", "--git-dir", gitDir, "branch", "-m", "main", "trunk")
+	gitserver.Git(t, "", "--git-dir", gitDir, "symbolic-ref", "HEAD", "refs/heads/trunk")
+	srv.CreateRepo(t, "main.git", map[string]string{"a": "1"})
+	// A HEAD at a branch that does not exist is not advertised.
+	unborn := srv.CreateRepo(t, "unborn.git", map[string]string{"a": "1"})
+	gitserver.Git(t, "", "--git-dir", srv.Path("unborn.git"), "symbolic-ref", "HEAD", "refs/heads/gone")
+	srv.CreateRepo(t, "empty.git", nil)
+	good := Auth{Username: canaryUser, Token: canaryToken}
+	down := "http://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/r.git"
+
+	for _, tc := range []struct {
+		name string
+		o    CloneOptions
+		want string
+	}{
+		{"http", CloneOptions{URL: srv.URL("trunk.git"), Auth: good}, "trunk"},
+		{"http, credentials in the URL", CloneOptions{URL: strings.Replace(srv.URL("trunk.git"), "://", "://"+canaryUser+":"+canaryToken+"@", 1)}, "trunk"},
+		{"http, main", CloneOptions{URL: srv.URL("main.git"), Auth: good}, "main"},
+		{"http, Branch is not used", CloneOptions{URL: srv.URL("main.git"), Auth: good, Branch: "trunk"}, "main"},
+		{"HEAD at a missing branch", CloneOptions{URL: unborn, Auth: good}, ""},
+		{"local path", CloneOptions{URL: gitDir}, "trunk"},
+		{"file URL", CloneOptions{URL: "file://" + gitDir}, "trunk"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := RemoteHead(testContext(t), tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("RemoteHead = %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		name string
+		o    CloneOptions
+		code int
+		kind error
+		want string
+	}{
+		{"no credentials", CloneOptions{URL: srv.URL("trunk.git")}, 2, ErrAuthentication,
+			"authenticating to " + srv.URL("trunk.git") + ": credentials required and none were given"},
+		{"wrong token", CloneOptions{URL: srv.URL("trunk.git"), Auth: Auth{Token: canaryToken + "x"}}, 2, ErrAuthentication, "invalid credentials"},
+		{"wrong password in the URL", CloneOptions{URL: strings.Replace(srv.URL("trunk.git"), "://", "://"+canaryUser+":"+canaryPassword+"@", 1)}, 2, ErrAuthentication, "invalid credentials"},
+		{"repository not found", CloneOptions{URL: srv.URL("nope.git"), Auth: good}, 2, ErrRepositoryNotFound, "repository not found"},
+		{"empty repository", CloneOptions{URL: srv.URL("empty.git"), Auth: good}, 2, ErrBranchNotFound, "empty"},
+		{"local path not found", CloneOptions{URL: filepath.Join(t.TempDir(), "missing.git")}, 2, ErrRepositoryNotFound, "repository not found"},
+		{"unreachable", CloneOptions{URL: down, Auth: good}, 3, ErrUnreachable, "connecting to " + down + ": unreachable"},
+		{"no URL", CloneOptions{}, 2, nil, "no repository URL"},
+		{"bad SSH key", CloneOptions{URL: "git@127.0.0.1:r.git", Auth: Auth{SSHKey: []byte("not a key " + canaryPassword)}}, 2, nil, "reading the SSH key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := RemoteHead(testContext(t), tc.o)
+			assertClass(t, err, tc.code, tc.kind)
+			if got != "" {
+				t.Errorf("RemoteHead = %q with an error", got)
+			}
+			if err == nil {
+				return
+			}
+			t.Logf("exit %d: %v", tc.code, err)
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %q, want it to contain %q", err, tc.want)
+			}
+			assertNoSecret(t, "error", err.Error())
+		})
+	}
 }

@@ -25,16 +25,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/goldenci/golden/exitcode"
@@ -160,7 +164,16 @@ type session struct {
 	caBundle []byte
 	progress io.Writer // nil or redacting
 	repo     *git.Repository
+	storage  *filesystem.Storage // the clone's, to close
 	dir      string
+}
+
+// close releases the files the clone keeps open.
+func (s *session) close() {
+	if s.storage != nil {
+		_ = s.storage.Close()
+		s.storage = nil
+	}
 }
 
 func newSession(o CloneOptions) (*session, error) {
@@ -188,7 +201,7 @@ func (s *session) logf(format string, args ...any) {
 
 // Clone makes a shallow (depth 1), single-branch clone of o.Branch into
 // dir, which must not exist or be empty, and returns the hash of the
-// cloned head.
+// cloned head. When it fails, it removes dir if it created it.
 func Clone(ctx context.Context, dir string, o CloneOptions) (string, error) {
 	if o.Branch == "" {
 		o.Branch = DefaultBranch
@@ -200,8 +213,13 @@ func Clone(ctx context.Context, dir string, o CloneOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	_, statErr := os.Stat(dir)
 	head, err := s.clone(ctx, dir, o.Branch)
+	s.close()
 	if err != nil {
+		if errors.Is(statErr, fs.ErrNotExist) {
+			_ = os.RemoveAll(dir) // a checkout that failed half-way
+		}
 		return "", err
 	}
 	return head.String(), nil
@@ -209,7 +227,7 @@ func Clone(ctx context.Context, dir string, o CloneOptions) (string, error) {
 
 func (s *session) clone(ctx context.Context, dir, branch string) (plumbing.Hash, error) {
 	s.logf("cloning %s (branch %s)", s.r.display, branch)
-	repo, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{
+	_, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{
 		URL:           s.r.url,
 		Auth:          s.method,
 		RemoteName:    git.DefaultRemoteName,
@@ -219,6 +237,9 @@ func (s *session) clone(ctx context.Context, dir, branch string) (plumbing.Hash,
 		Tags:          git.NoTags,
 		Progress:      s.progress,
 		CABundle:      s.caBundle,
+		// go-git's checkout is quadratic in the size of a directory:
+		// s.checkout writes the worktree instead.
+		NoCheckout: true,
 	})
 	if err != nil {
 		err = classify("cloning", s.r, s.auth, err)
@@ -228,20 +249,45 @@ func (s *session) clone(ctx context.Context, dir, branch string) (plumbing.Hash,
 		}
 		return plumbing.ZeroHash, err
 	}
+	// Reopen the clone with its pack files kept open: go-git otherwise
+	// opens the pack and allocates a reader for every object it reads,
+	// and the checkout, the status and the diff read thousands.
+	wt := osfs.New(dir)
+	dot, err := wt.Chroot(git.GitDirName)
+	if err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: opening the clone: %v", s.r.display, err)
+	}
+	s.storage = filesystem.NewStorageWithOptions(dot, cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	repo, err := git.Open(s.storage, wt)
+	if err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: opening the clone: %v", s.r.display, err)
+	}
 	s.repo, s.dir = repo, dir
 	head, err := repo.Head()
 	if err != nil {
 		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: reading HEAD: %v", s.r.display, err)
 	}
+	if err := s.checkout(head.Hash()); err != nil {
+		return plumbing.ZeroHash, err
+	}
 	return head.Hash(), nil
 }
 
-// branches lists the remote's branches and their heads.
-func (s *session) branches(ctx context.Context) (map[string]plumbing.Hash, error) {
+// list lists the remote's references, HEAD included.
+func (s *session) list(ctx context.Context) ([]*plumbing.Reference, error) {
 	rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{s.r.url}})
 	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: s.method, CABundle: s.caBundle})
 	if err != nil {
 		return nil, classify("connecting to", s.r, s.auth, err)
+	}
+	return refs, nil
+}
+
+// branches lists the remote's branches and their heads.
+func (s *session) branches(ctx context.Context) (map[string]plumbing.Hash, error) {
+	refs, err := s.list(ctx)
+	if err != nil {
+		return nil, err
 	}
 	heads := map[string]plumbing.Hash{}
 	for _, ref := range refs {
@@ -250,6 +296,33 @@ func (s *session) branches(ctx context.Context) (map[string]plumbing.Hash, error
 		}
 	}
 	return heads, nil
+}
+
+// RemoteHead returns the branch the HEAD of the remote at o.URL points to,
+// its default branch, e.g. "main", asking the remote with o.Auth and
+// o.CABundle; o.Branch is not used. It returns "" and no error when the
+// remote does not say: its HEAD points to a branch that does not exist,
+// so the remote does not advertise it. (A remote that advertises HEAD
+// without saying which branch it is gets the branch at HEAD's commit,
+// master first, as git clone guesses.) Its errors are classified and
+// redacted as Clone's: bad credentials or a missing repository are input
+// errors, an empty repository one of kind ErrBranchNotFound, an
+// unreachable remote an infrastructure error.
+func RemoteHead(ctx context.Context, o CloneOptions) (branch string, err error) {
+	s, err := newSession(o)
+	if err != nil {
+		return "", err
+	}
+	refs, err := s.list(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, ref := range refs {
+		if ref.Name() == plumbing.HEAD && ref.Type() == plumbing.SymbolicReference && ref.Target().IsBranch() {
+			return ref.Target().Short(), nil
+		}
+	}
+	return "", nil
 }
 
 // Apply clones o.Branch of o.URL, runs edit in the checkout, commits the
@@ -284,6 +357,7 @@ func Apply(ctx context.Context, o Options, edit EditFunc) (*Outcome, error) {
 		return nil, exitcode.Infraf("creating the clone directory: %v", err)
 	}
 	defer os.RemoveAll(dir)
+	defer s.close()
 
 	target := o.Branch
 	if o.PushBranch != "" {
@@ -595,17 +669,33 @@ func (s *session) fetchReset(ctx context.Context, branch string) (plumbing.Hash,
 	if err != nil {
 		return plumbing.ZeroHash, exitcode.Infraf("fetching %s: reading %s: %v", s.r.display, tracking, err)
 	}
-	wt, err := s.repo.Worktree()
-	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("opening the checkout: %v", err)
+	if err := s.moveHead(ref.Hash()); err != nil {
+		return plumbing.ZeroHash, err
 	}
-	if err := wt.Reset(&git.ResetOptions{Commit: ref.Hash(), Mode: git.HardReset}); err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("resetting the checkout to %s: %v", ref.Hash(), err)
+	if err := clearWorktree(s.dir); err != nil {
+		return plumbing.ZeroHash, exitcode.Infraf("clearing the checkout: %v", err)
 	}
-	if err := wt.Clean(&git.CleanOptions{Dir: true}); err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("cleaning the checkout: %v", err)
+	if err := s.checkout(ref.Hash()); err != nil {
+		return plumbing.ZeroHash, err
 	}
 	return ref.Hash(), nil
+}
+
+// moveHead points HEAD's branch (or a detached HEAD) at commit, as a hard
+// reset does.
+func (s *session) moveHead(commit plumbing.Hash) error {
+	head, err := s.repo.Storer.Reference(plumbing.HEAD)
+	if err != nil {
+		return exitcode.Infraf("reading HEAD: %v", err)
+	}
+	name := plumbing.HEAD
+	if head.Type() == plumbing.SymbolicReference {
+		name = head.Target()
+	}
+	if err := s.repo.Storer.SetReference(plumbing.NewHashReference(name, commit)); err != nil {
+		return exitcode.Infraf("moving %s to %s: %v", name, commit, err)
+	}
+	return nil
 }
 
 // redactingWriter removes secrets and URL credentials from what it passes

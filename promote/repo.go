@@ -7,17 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
-
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
-	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
@@ -85,133 +76,18 @@ func (r Repo) logf(format string, args ...any) {
 }
 
 // base returns the branch to work on: Repo.Base, else the remote's HEAD
-// branch, else gitrepo.DefaultBranch.
+// branch, else gitrepo.DefaultBranch. Any failure to read the remote's
+// HEAD (an unreachable remote, bad credentials, a server that does not
+// advertise HEAD) falls back to gitrepo.DefaultBranch and is left for
+// gitrepo to report properly on the next request.
 func (r Repo) base(ctx context.Context) string {
 	if r.Base != "" {
 		return r.Base
 	}
-	if b := remoteHead(ctx, r.URL, r.Auth); b != "" {
+	if b, err := gitrepo.RemoteHead(ctx, gitrepo.CloneOptions{URL: r.URL, Auth: r.Auth}); err == nil && b != "" {
 		return b
 	}
 	return gitrepo.DefaultBranch
-}
-
-// scpLikeRE matches git's scp-like address syntax, [user@]host:path.
-var scpLikeRE = regexp.MustCompile(`^(?:[^@/:]+@)?[A-Za-z0-9._-]+:.`)
-
-// remoteHead returns the branch the remote's HEAD points to, or "" when
-// it cannot tell: any failure (an unreachable remote, bad credentials, a
-// server that does not advertise HEAD) is left for gitrepo to report
-// properly on the next request.
-func remoteHead(ctx context.Context, rawURL string, auth gitrepo.Auth) string {
-	rawURL = strings.TrimSpace(rawURL)
-	if rawURL == "" {
-		return ""
-	}
-	var method transport.AuthMethod
-	switch {
-	case strings.Contains(rawURL, "://"):
-		ep, err := transport.NewEndpoint(rawURL)
-		if err != nil {
-			return ""
-		}
-		switch ep.Protocol {
-		case "http", "https":
-			method = httpAuth(auth, ep)
-			ep.User, ep.Password = "", ""
-			rawURL = ep.String()
-		case "ssh":
-			if method = sshAuth(auth, ep); method == nil && len(auth.SSHKey) > 0 {
-				return ""
-			}
-		}
-	case isSCPLike(rawURL):
-		ep, err := transport.NewEndpoint(rawURL)
-		if err != nil {
-			return ""
-		}
-		if method = sshAuth(auth, ep); method == nil && len(auth.SSHKey) > 0 {
-			return ""
-		}
-	default:
-		abs, err := filepath.Abs(rawURL)
-		if err != nil {
-			return ""
-		}
-		if _, err := os.Stat(abs); err != nil {
-			return ""
-		}
-		rawURL = abs
-	}
-	rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{rawURL}})
-	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: method})
-	if err != nil {
-		return ""
-	}
-	for _, ref := range refs {
-		if ref.Name() == plumbing.HEAD && ref.Type() == plumbing.SymbolicReference && ref.Target().IsBranch() {
-			return ref.Target().Short()
-		}
-	}
-	return ""
-}
-
-// isSCPLike reports whether s is an scp-like address rather than a path:
-// as git decides, a colon before the first slash.
-func isSCPLike(s string) bool {
-	i := strings.IndexByte(s, ':')
-	if i < 0 {
-		return false
-	}
-	if j := strings.IndexByte(s, '/'); j >= 0 && j < i {
-		return false
-	}
-	return scpLikeRE.MatchString(s)
-}
-
-// httpAuth mirrors gitrepo's choice of HTTP credentials: a token (with
-// the user name or gitrepo.DefaultTokenUsername), else basic credentials,
-// else those of the URL.
-func httpAuth(a gitrepo.Auth, ep *transport.Endpoint) transport.AuthMethod {
-	switch {
-	case a.Token != "":
-		user := a.Username
-		if user == "" {
-			user = gitrepo.DefaultTokenUsername
-		}
-		return &githttp.BasicAuth{Username: user, Password: a.Token}
-	case a.Username != "" || a.Password != "":
-		return &githttp.BasicAuth{Username: a.Username, Password: a.Password}
-	case ep.User != "" || ep.Password != "":
-		return &githttp.BasicAuth{Username: ep.User, Password: ep.Password}
-	}
-	return nil
-}
-
-// sshAuth builds the SSH key authentication with host key verification,
-// or nil for the SSH agent (no key) or when the key cannot be used.
-func sshAuth(a gitrepo.Auth, ep *transport.Endpoint) transport.AuthMethod {
-	if len(a.SSHKey) == 0 {
-		return nil
-	}
-	user := ep.User
-	if user == "" {
-		user = gitssh.DefaultUsername
-	}
-	keys, err := gitssh.NewPublicKeys(user, a.SSHKey, a.SSHKeyPassphrase)
-	if err != nil {
-		return nil
-	}
-	var files []string
-	if a.KnownHostsFile != "" {
-		files = append(files, a.KnownHostsFile)
-	}
-	db, err := gitssh.NewKnownHostsDb(files...)
-	if err != nil {
-		return nil
-	}
-	keys.HostKeyCallback = db.HostKeyCallback()
-	return keys
 }
 
 // cleanPath checks a path inside the repository given by the user
