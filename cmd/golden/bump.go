@@ -198,7 +198,7 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 	if err == nil {
 		err = printBump(e.Stdout, res)
 	}
-	if recErr := record(e, *resultPath, func(r *result.Run) {
+	return finish(e, "bump", *resultPath, err, func(r *result.Run) {
 		st := result.Stage{Name: "bump", Status: stageOf(err), StartedAt: started, Seconds: e.Now().Sub(started).Seconds()}
 		if err != nil {
 			st.Error = err.Error()
@@ -207,10 +207,7 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 			recordBumpOutputs(r, res)
 		}
 		r.SetStage(st)
-	}); recErr != nil && err == nil {
-		err = recErr
-	}
-	return err
+	})
 }
 
 func bumpSummary(res *promote.BumpResult) string {

@@ -207,7 +207,7 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 	if err == nil {
 		err = printPromote(e.Stdout, res)
 	}
-	if recErr := record(e, *resultPath, func(r *result.Run) {
+	return finish(e, "promote", *resultPath, err, func(r *result.Run) {
 		st := result.Stage{Name: "promote", Status: stageOf(err), StartedAt: started, Seconds: e.Now().Sub(started).Seconds()}
 		if err != nil {
 			st.Error = err.Error()
@@ -216,10 +216,7 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 			recordPromoteOutputs(r, res)
 		}
 		r.SetStage(st)
-	}); recErr != nil && err == nil {
-		err = recErr
-	}
-	return err
+	})
 }
 
 func promoteSummary(res *promote.Result) string {
