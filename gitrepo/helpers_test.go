@@ -1,14 +1,13 @@
 package gitrepo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
+	"github.com/goldenci/golden/internal/testtool"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -53,45 +52,18 @@ func writeFile(name, content string) EditFunc {
 }
 
 // syncBuffer is a goroutine-safe progress sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testtool.SyncBuffer
 
 // assertNoSecret fails when s holds a canary value.
 func assertNoSecret(t *testing.T, what, s string) {
 	t.Helper()
-	for _, c := range []string{canaryPassword, canaryToken} {
-		if strings.Contains(s, c) {
-			t.Errorf("%s contains the canary %q: %s", what, c, s)
-		}
-	}
+	testtool.AssertNoCanary(t, what, s, canaryPassword, canaryToken)
 }
 
-// assertClass checks an error's exit code and kind.
+// assertClass checks an error's exit code and, when kind is set, its kind.
 func assertClass(t *testing.T, err error, code int, kind error) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want exit code %d", code)
-	}
-	if got := exitcode.Code(err); got != code {
-		t.Errorf("exit code = %d, want %d (err: %v)", got, code, err)
-	}
-	if kind != nil && !errors.Is(err, kind) {
-		t.Errorf("error %q is not %v", err, kind)
-	}
+	testtool.AssertExit(t, err, code, kind)
 }
 
 func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {

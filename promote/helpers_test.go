@@ -1,15 +1,11 @@
 package promote
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"strings"
-	"sync"
+	"github.com/goldenci/golden/internal/testtool"
 	"testing"
 	"time"
 
-	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/gitserver"
@@ -40,45 +36,18 @@ func testContext(t *testing.T) context.Context {
 }
 
 // syncBuffer is a goroutine-safe progress sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type syncBuffer = testtool.SyncBuffer
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
+// assertNoSecret fails when s holds a canary value.
 func assertNoSecret(t *testing.T, what, s string) {
 	t.Helper()
-	for _, c := range []string{canaryToken, canaryRegPass} {
-		if strings.Contains(s, c) {
-			t.Errorf("%s contains the canary %q: %s", what, c, s)
-		}
-	}
+	testtool.AssertNoCanary(t, what, s, canaryToken, canaryRegPass)
 }
 
 // assertClass checks an error's exit code and, when kind is set, its kind.
 func assertClass(t *testing.T, err error, code int, kind error) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want exit code %d", code)
-	}
-	if got := exitcode.Code(err); got != code {
-		t.Errorf("exit code = %d, want %d (err: %v)", got, code, err)
-	}
-	if kind != nil && !errors.Is(err, kind) {
-		t.Errorf("error %q is not %v", err, kind)
-	}
-	assertNoSecret(t, "error", err.Error())
+	testtool.AssertExit(t, err, code, kind)
 }
 
 // fixture is a git server (auth required) with the example repository and

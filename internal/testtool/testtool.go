@@ -4,12 +4,17 @@
 package testtool
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/goldenci/golden/exitcode"
 )
 
 // Root is the repository root.
@@ -84,4 +89,49 @@ func PytestPython(t testing.TB) string {
 		Missing(t, "pytest and pytest-cov (apt-get install python3-pytest python3-pytest-cov)")
 	}
 	return pythonPath
+}
+
+// SyncBuffer is a bytes.Buffer that goroutines may write to at once, for
+// progress output of concurrent runs.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// AssertNoCanary fails the test when s, described by what, holds one of
+// the canary secret values.
+func AssertNoCanary(t testing.TB, what, s string, canaries ...string) {
+	t.Helper()
+	for _, c := range canaries {
+		if strings.Contains(s, c) {
+			t.Errorf("%s contains the canary %q: %s", what, c, s)
+		}
+	}
+}
+
+// AssertExit checks an error's exit code and, when kind is set, that it
+// wraps kind.
+func AssertExit(t testing.TB, err error, code int, kind error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want exit code %d", code)
+	}
+	if got := exitcode.Code(err); got != code {
+		t.Errorf("exit code = %d, want %d (err: %v)", got, code, err)
+	}
+	if kind != nil && !errors.Is(err, kind) {
+		t.Errorf("error %q is not %v", err, kind)
+	}
 }
