@@ -199,10 +199,8 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 		err = printBump(e.Stdout, res)
 	}
 	return finish(e, "bump", *resultPath, err, func(r *result.Run) {
-		st := result.Stage{Name: "bump", Status: stageOf(err), StartedAt: started, Seconds: e.Now().Sub(started).Seconds()}
-		if err != nil {
-			st.Error = err.Error()
-		} else {
+		st := stageFor(e, "bump", started, err)
+		if err == nil {
 			st.Summary = bumpSummary(res)
 			recordBumpOutputs(r, res)
 		}

@@ -640,10 +640,9 @@ func escapeModulePath(p string) string {
 // run, and returns the error.
 func ciFail(ctx context.Context, e *Env, f *ciFlags, platform report.Platform, started time.Time, err error) error {
 	run := result.New(started)
-	run.SetStage(result.Stage{
-		Name: "ci", Status: stageOf(err), StartedAt: started.UTC(),
-		Seconds: e.Now().Sub(started).Seconds(), Summary: "golden ci could not run the pipeline", Error: err.Error(),
-	})
+	st := stageFor(e, "ci", started, err)
+	st.Summary = "golden ci could not run the pipeline"
+	run.SetStage(st)
 	return ciFinish(ctx, e, f, platform, run, err)
 }
 

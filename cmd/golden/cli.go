@@ -196,6 +196,16 @@ func finish(e *Env, cmd, path string, err error, change func(*result.Run)) error
 	return err
 }
 
+// stageFor is the stage a command records for its outcome: its name, the
+// status err maps to, when it started, how long it took and err's text.
+func stageFor(e *Env, name string, started time.Time, err error) result.Stage {
+	st := result.Stage{Name: name, Status: stageOf(err), StartedAt: started.UTC(), Seconds: e.Now().Sub(started).Seconds()}
+	if err != nil {
+		st.Error = err.Error()
+	}
+	return st
+}
+
 // stageOf returns the stage status for a command's outcome.
 func stageOf(err error) result.Status {
 	switch exitcode.Code(err) {

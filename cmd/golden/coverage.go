@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
@@ -178,7 +177,7 @@ func runCoverage(ctx context.Context, e *Env, args []string) error {
 		}
 	}
 	return finish(e, "coverage", *resultPath, err, func(r *result.Run) {
-		recordCoverage(r, rep, err, started, e.Now().Sub(started).Seconds())
+		recordCoverage(r, stageFor(e, "coverage", started, err), rep)
 	})
 }
 
@@ -403,14 +402,10 @@ func lineRanges(lines []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// recordCoverage records the coverage stage of a run. rep is nil when
+// recordCoverage records the coverage stage st of a run. rep is nil when
 // the command errored before it had numbers; then the run's coverage and
 // its output are cleared rather than left from an earlier run.
-func recordCoverage(r *result.Run, rep *coverageRun, err error, started time.Time, seconds float64) {
-	st := result.Stage{Name: "coverage", Status: stageOf(err), StartedAt: started.UTC(), Seconds: seconds}
-	if err != nil {
-		st.Error = err.Error()
-	}
+func recordCoverage(r *result.Run, st result.Stage, rep *coverageRun) {
 	if rep == nil {
 		st.Summary = "coverage could not be computed"
 		r.SetStage(st)

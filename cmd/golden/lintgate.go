@@ -154,22 +154,11 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 		return nil
 	}()
 
-	end := e.Now()
-	st := result.Stage{
-		Name:      strings.TrimSpace(*stage),
-		Tool:      string(tool),
-		Status:    stageOf(err),
-		StartedAt: start.UTC(),
-		Seconds:   end.Sub(start).Seconds(),
-		Summary:   summary,
-		Findings:  findings,
-	}
+	st := stageFor(e, strings.TrimSpace(*stage), start, err)
 	if st.Name == "" {
 		st.Name = "lint"
 	}
-	if err != nil {
-		st.Error = err.Error()
-	}
+	st.Tool, st.Summary, st.Findings = string(tool), summary, findings
 	return finish(e, "lint-gate", *resultPath, err, func(r *result.Run) { r.SetStage(st) })
 }
 

@@ -208,10 +208,8 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 		err = printPromote(e.Stdout, res)
 	}
 	return finish(e, "promote", *resultPath, err, func(r *result.Run) {
-		st := result.Stage{Name: "promote", Status: stageOf(err), StartedAt: started, Seconds: e.Now().Sub(started).Seconds()}
-		if err != nil {
-			st.Error = err.Error()
-		} else {
+		st := stageFor(e, "promote", started, err)
+		if err == nil {
 			st.Summary = promoteSummary(res)
 			recordPromoteOutputs(r, res)
 		}

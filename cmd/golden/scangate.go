@@ -118,22 +118,13 @@ func runScanGate(ctx context.Context, e *Env, args []string) error {
 		report: *report, severities: *sevFlag, ignoreUnfixed: *ignoreUnfixed,
 		ignoreFile: *ignoreFile, json: *asJSON, sarif: *sarifOut,
 	})
-	stage := result.Stage{
-		Name:      "scan",
-		Tool:      scan.Tool,
-		Status:    stageOf(err),
-		StartedAt: start.UTC(),
-		Seconds:   e.Now().Sub(start).Seconds(),
-	}
+	stage := stageFor(e, "scan", start, err)
+	stage.Tool = scan.Tool
 	if out != nil {
 		stage.Summary = out.summary
 		stage.Findings = out.findings
-	}
-	if err != nil {
-		stage.Error = err.Error()
-		if out == nil {
-			stage.Summary = "scan gate could not run"
-		}
+	} else if err != nil {
+		stage.Summary = "scan gate could not run"
 	}
 	return finish(e, "scan-gate", *resultPath, err, func(r *result.Run) { r.SetStage(stage) })
 }

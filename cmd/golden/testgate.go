@@ -107,13 +107,7 @@ func runTestGate(ctx context.Context, e *Env, args []string) error {
 		return nil
 	}()
 
-	end := e.Now()
-	st := result.Stage{
-		Name:      strings.TrimSpace(*stage),
-		Status:    stageOf(err),
-		StartedAt: start.UTC(),
-		Seconds:   end.Sub(start).Seconds(),
-	}
+	st := stageFor(e, strings.TrimSpace(*stage), start, err)
 	if st.Name == "" {
 		st.Name = "test"
 	}
@@ -124,9 +118,6 @@ func runTestGate(ctx context.Context, e *Env, args []string) error {
 			// The stage is the go test run, not the reading of its output.
 			st.StartedAt, st.Seconds = rep.Summary.Started, rep.Summary.Seconds
 		}
-	}
-	if err != nil {
-		st.Error = err.Error()
 	}
 	return finish(e, "test-gate", *resultPath, err, func(r *result.Run) { r.SetStage(st) })
 }
