@@ -71,8 +71,21 @@ report'): GitHub step outputs, job summary and annotations; GitLab's JUnit,
 Cobertura, Code Quality and dotenv reports in --out; a summary on a terminal.
 The exit code is the run's: 0 when every stage passed, 1 when a gate failed,
 2 when a stage could not run on its input (a Dockerfile that does not build,
-a malformed report) and 3 when the engine, the network or a registry failed
-(including no Dagger engine: the dagger CLI and Docker must be available).
+a malformed report) and 3 when the engine, the network or a registry failed,
+or a signal stopped the run.
+
+The engine is found where the Dagger SDK finds it. Inside a Dagger session
+(dagger run), DAGGER_SESSION_PORT and DAGGER_SESSION_TOKEN name it. Otherwise
+golden starts "dagger session" with the dagger CLI that
+_EXPERIMENTAL_DAGGER_CLI_BIN names, else with the CLI of its SDK's version,
+downloaded into the user cache when missing; the session connects to the
+engine at _EXPERIMENTAL_DAGGER_RUNNER_HOST (tcp://HOST:PORT, unix:///PATH,
+docker-container://NAME, ...) or, when it is unset, starts one in a container
+runtime such as Docker. golden prints where it connects to. An address that
+refuses connections fails at once, an engine that does not answer within
+--engine-timeout fails then; both name the address and exit 3. SIGINT or
+SIGTERM stops golden ci within seconds with exit 3, stopping the session it
+started; a second signal exits at once.
 
 Example, a GitHub Actions job on a service repository (the one-line CI job):
 
@@ -92,8 +105,9 @@ func init() {
 	register(ciCmd)
 }
 
-// connect opens the Dagger session; tests replace it, so that they never
-// start an engine.
+// connect wraps golden's engine connection in a Dagger client; openEngine
+// starts the session after it. Tests replace it, so that they never start
+// an engine.
 var connect = dagger.Connect
 
 // goldenModule is golden's module path.
@@ -114,6 +128,8 @@ type ciFlags struct {
 	javaDBRepo, buildPlatforms, skip, mainBranch string
 	ignoreUnfixed                                bool
 	goldenSource, commit, branch, tag            string
+	engineTimeout                                time.Duration
+	engineTimeoutErr                             error // a bad $GOLDEN_ENGINE_TIMEOUT
 	set                                          map[string]bool
 }
 
@@ -153,6 +169,10 @@ func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
 	fs.StringVar(&f.commit, "commit", "", "the commit `SHA` built (default: from the CI environment or git)")
 	fs.StringVar(&f.branch, "branch", "", "the `BRANCH` built (default: from the CI environment or git)")
 	fs.StringVar(&f.tag, "tag", "", "the git `TAG` built (default: from the CI environment or git)")
+	timeout, err := engineTimeoutDefault(e.Getenv)
+	f.engineTimeoutErr = err
+	fs.DurationVar(&f.engineTimeout, "engine-timeout", timeout,
+		"give up connecting to the Dagger engine after `DURATION`, e.g. 90s or 5m; 0: no limit (default $"+envEngineTimeout+", else "+defaultEngineTimeout.String()+")")
 }
 
 func runCI(ctx context.Context, e *Env, args []string) error {
@@ -177,6 +197,12 @@ func runCI(ctx context.Context, e *Env, args []string) error {
 	if strings.TrimSpace(f.result) == "" {
 		return exitcode.Inputf("--result must name a file")
 	}
+	if f.engineTimeoutErr != nil && !f.set["engine-timeout"] {
+		return f.engineTimeoutErr
+	}
+	if f.engineTimeout < 0 {
+		return exitcode.Inputf("--engine-timeout %v: want a duration of 0 (no limit) or more", f.engineTimeout)
+	}
 
 	started := e.Now()
 	prep, err := prepareCI(e, &f)
@@ -184,13 +210,11 @@ func runCI(ctx context.Context, e *Env, args []string) error {
 		return ciFail(ctx, e, &f, platform, started, err)
 	}
 
-	client, err := connect(ctx, dagger.WithLogOutput(e.Stderr))
+	client, closeEngine, err := openEngine(ctx, e, f.engineTimeout)
 	if err != nil {
-		return ciFail(ctx, e, &f, platform, started, exitcode.Infraf("connecting to the Dagger engine: %v\n"+
-			"golden ci runs its stages on a Dagger engine: it needs the dagger CLI on PATH (or network access to "+
-			"download it) and a container runtime such as Docker to start the engine", err))
+		return ciFail(ctx, e, &f, platform, started, err)
 	}
-	defer func() { _ = client.Close() }()
+	defer closeEngine()
 
 	src := client.Host().Directory(prep.sourceDir, dagger.HostDirectoryOpts{Exclude: prep.exclude, Gitignore: true})
 	opts := pipeline.Options{
@@ -219,10 +243,23 @@ func runCI(ctx context.Context, e *Env, args []string) error {
 	}
 
 	run, runErr := pipeline.New(client, src, opts).Run(ctx, ro)
+	if ctx.Err() != nil {
+		runErr = interrupted(ctx, runErr)
+	}
 	if run == nil {
 		return ciFail(ctx, e, &f, platform, started, runErr)
 	}
 	return ciFinish(ctx, e, &f, platform, run, runErr)
+}
+
+// interrupted is golden ci's error when its context ended (a signal)
+// during the pipeline: exit 3, whatever the stages said.
+func interrupted(ctx context.Context, err error) error {
+	cause := context.Cause(ctx)
+	if err == nil || errors.Is(err, cause) {
+		return exitcode.InfraError(fmt.Errorf("the pipeline did not finish: %w", cause))
+	}
+	return exitcode.InfraError(fmt.Errorf("the pipeline did not finish: %w (%v)", cause, err))
 }
 
 // ciPrep is what golden ci knows before it connects to the engine.

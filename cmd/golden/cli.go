@@ -83,6 +83,10 @@ func run(ctx context.Context, args []string, e *Env) int {
 	if errors.Is(err, errHelpShown) {
 		return exitcode.Passed
 	}
+	if err != nil && ctx.Err() != nil && exitcode.Code(err) != exitcode.Infra {
+		// A signal stopped the command; what it failed with followed.
+		err = exitcode.InfraError(fmt.Errorf("%w: %v", context.Cause(ctx), err))
+	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "golden %s: %v\n", name, err)
 	}

@@ -4,6 +4,9 @@
 // failed, 2 bad usage, configuration or input, 3 infrastructure. Run
 // "golden help" for the list of subcommands and "golden CMD --help" for
 // each one's flags.
+//
+// SIGINT and SIGTERM stop a command: it ends within seconds, with exit
+// code 3 unless it had finished, and a second signal ends it at once.
 package main
 
 import (
@@ -12,10 +15,18 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/goldenci/golden/exitcode"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go stopOnSignals(sigs, cancel, os.Stderr, forceExitAfter, func() {
+		killEngineSessions()
+		os.Exit(exitcode.Infra)
+	})
 	code := run(ctx, os.Args[1:], &Env{
 		Stdin:  os.Stdin,
 		Stdout: os.Stdout,
@@ -23,6 +34,5 @@ func main() {
 		Getenv: os.Getenv,
 		Now:    time.Now,
 	})
-	stop()
 	os.Exit(code)
 }
