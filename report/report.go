@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/goldenci/golden/result"
@@ -156,13 +157,15 @@ func Outputs(run *result.Run) []Output {
 }
 
 // findingText is the one-line description of a finding: its message (or
-// title) and, for a vulnerable dependency, the package and versions.
+// title) and, for a vulnerable dependency, the package and versions,
+// unless the message already names them (package scan's messages read
+// "CVE-… in pkg v1.2.3 (fixed in 1.2.4)"): each is said once.
 func findingText(f result.Finding) string {
 	msg := f.Message
 	if msg == "" {
 		msg = f.Title
 	}
-	if f.Package != "" {
+	if f.Package != "" && !namesPackage(msg, f) {
 		pkg := f.Package
 		if f.InstalledVersion != "" {
 			pkg += " " + f.InstalledVersion
@@ -177,6 +180,42 @@ func findingText(f result.Finding) string {
 		}
 	}
 	return msg
+}
+
+// namesPackage reports whether msg already names f's package at its
+// installed version, and its fixed version when there is one, each as
+// words of their own ("golang.org/x/net" is not named by
+// "golang.org/x/net/html", nor "v1.2.3" by "v1.2.30").
+func namesPackage(msg string, f result.Finding) bool {
+	pkg := f.Package
+	if f.InstalledVersion != "" {
+		pkg += " " + f.InstalledVersion
+	}
+	return containsWord(msg, pkg) && (f.FixedVersion == "" || containsWord(msg, f.FixedVersion))
+}
+
+// containsWord reports whether s contains w with neither a letter, digit
+// nor one of "./-_@+" right before or after it.
+func containsWord(s, w string) bool {
+	if w == "" {
+		return false
+	}
+	inWord := func(r rune) bool {
+		return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("./-_@+", r)
+	}
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if (start == 0 || !inWord(before)) && (end == len(s) || !inWord(after)) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 // checkName is "tool/rule", or whichever of the two is known.

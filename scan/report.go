@@ -216,6 +216,11 @@ func severity(s string) (result.Severity, error) {
 	return result.ParseSeverity(s)
 }
 
+// vulnMessage is a vulnerability's one-line message: "CVE-… in pkg
+// v1.2.3 (fixed in 1.2.4)" or "… (no fix available)". It names the
+// package, installed version and fix itself, so renderers that also show
+// the Package, InstalledVersion and FixedVersion fields leave them out
+// when the message names them (report's findingText).
 func vulnMessage(id, pkg, installed, fixed string) string {
 	var b strings.Builder
 	b.WriteString(id)
