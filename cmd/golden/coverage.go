@@ -49,7 +49,7 @@ The profile must be of HEAD's tree.
 "patch", "gates", "failures", "warnings", "passed"}; percentages are
 unrounded. --result records the "coverage" stage, the coverage (with line
 hits per file) and the outputs "coverage" and "coverage_patch" (one
-decimal).
+decimal); there is no "coverage_patch" when patch coverage is n/a.
 
 Example, in a Go module's checkout on a merge-request pipeline:
 
@@ -410,8 +410,7 @@ func recordCoverage(r *result.Run, st result.Stage, rep *coverageRun) {
 		st.Summary = "coverage could not be computed"
 		r.SetStage(st)
 		r.Coverage = nil
-		delete(r.Outputs, "coverage")
-		delete(r.Outputs, "coverage_patch")
+		coverage.SetOutputs(r, nil)
 		return
 	}
 	s := rep.summary
@@ -427,7 +426,6 @@ func recordCoverage(r *result.Run, st result.Stage, rep *coverageRun) {
 		cov.Files = append(cov.Files, fc)
 	}
 	summary := "coverage " + coverage.FormatPercent(s.Percent)
-	r.SetOutput("coverage", strconv.FormatFloat(s.Percent, 'f', 1, 64))
 	if p := rep.patch; p != nil {
 		cov.Patch = &result.PatchCoverage{Base: p.Base, Percent: p.Percent, Lines: p.Lines, Covered: p.Covered}
 		if p.Lines == 0 {
@@ -435,10 +433,8 @@ func recordCoverage(r *result.Run, st result.Stage, rep *coverageRun) {
 		} else {
 			summary += fmt.Sprintf(", patch %s of %d lines", coverage.FormatPercent(p.Percent), p.Lines)
 		}
-		r.SetOutput("coverage_patch", strconv.FormatFloat(p.Percent, 'f', 1, 64))
-	} else {
-		delete(r.Outputs, "coverage_patch")
 	}
+	coverage.SetOutputs(r, cov)
 	if n := len(rep.failures); n > 0 {
 		summary += fmt.Sprintf(": %d gate(s) failed", n)
 	}

@@ -280,11 +280,23 @@ func TestCoveragePatch(t *testing.T) {
 		t.Errorf("recorded patch: %+v, outputs %v", r.Coverage.Patch, r.Outputs)
 	}
 
-	// Nothing changed since HEAD: n/a, and the gate passes.
-	got = golden(t, nil, "coverage", "--profile", profile, "--source", repo, "--patch-base", "HEAD", "--patch-min", "100")
+	// Nothing changed since HEAD: n/a, and the gate passes. The run
+	// records no coverage_patch output (nor keeps the earlier one): the
+	// summary says n/a, and a number would read as measured.
+	got = golden(t, nil, "coverage", "--profile", profile, "--source", repo, "--patch-base", "HEAD", "--patch-min", "100", "--result", resultFile)
 	if got.code != exitcode.Passed || !strings.Contains(got.stdout, "n/a, no changed line holds statements") ||
 		!strings.Contains(got.stdout, "PASS  patch coverage n/a") {
 		t.Errorf("no changes: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	if r, err = result.Load(resultFile); err != nil {
+		t.Fatal(err)
+	}
+	st, ok := r.Stage("coverage")
+	if !ok || !strings.Contains(st.Summary, "patch n/a") || r.Coverage.Patch == nil || r.Coverage.Patch.Lines != 0 {
+		t.Errorf("no changes: recorded stage %+v, patch %+v", st, r.Coverage.Patch)
+	}
+	if v, ok := r.Outputs["coverage_patch"]; ok || r.Outputs["coverage"] == "" {
+		t.Errorf("no changes: outputs %v, want coverage and no coverage_patch (have %q)", r.Outputs, v)
 	}
 	// An unknown revision is bad input.
 	got = golden(t, nil, "coverage", "--profile", profile, "--source", repo, "--patch-base", "nope")
