@@ -8,6 +8,15 @@
 // Lines that are not JSON (the go command prints some, for example when
 // stderr is merged into the stream) are kept in Report.Output and are not an
 // error; a line that starts like JSON but does not parse is.
+//
+// A package whose setup failed because the go command could not download or
+// verify a module (an unreachable GOPROXY, a name that does not resolve, a
+// checksum database that does not answer) is reported as what it is: the
+// package's own (package) case says so, and Report.Network names the
+// network failure, which callers treat as infrastructure (exit 3) rather
+// than as failed tests. The go command reports such a failure under the
+// import path of the dependency it could not get; no case is ever named
+// after that dependency.
 package gotest
 
 import (
@@ -24,6 +33,7 @@ import (
 	"time"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
 )
 
@@ -41,6 +51,13 @@ type Report struct {
 	Summary Summary
 	// Output holds the lines of the stream that were not JSON, in order.
 	Output string
+	// Network is set when the go command could not reach the network
+	// (package netfail): the setup of a package failed because a module
+	// could not be downloaded or verified, or the go command said so in a
+	// line of its own ("go: m@v1: Get ...: dial tcp ..."). The failed
+	// packages then say nothing about the tests. Only what the go command
+	// itself printed is read, never a test's output.
+	Network *netfail.Failure
 }
 
 // Summary counts the outcome of a go test run.
@@ -112,9 +129,84 @@ type pkg struct {
 	status      result.Status // "" until its result arrives
 	elapsed     float64
 	failedBuild string
+	setupFailed bool   // go test said "FAIL\tpkg [setup failed]"
+	build       *build // the failed build that tells why, once assembled
 	output      strings.Builder
 	tests       []*test
 	byName      map[string]*test
+}
+
+// build is the output of one build action: the build-output events of an
+// ImportPath up to its build-fail. The go command reports the setup failure
+// of every package that needs a module it could not get under the
+// ImportPath of that module's package, one build after the other, each
+// headed "# PACKAGE"; a compile failure is headed by the package compiled.
+type build struct {
+	importPath string
+	output     strings.Builder
+	failed     bool
+	claimed    bool // a package's case tells it
+	orphan     bool // no package's fail event names it
+}
+
+// header is the package the build's first line names ("# example.com/app"
+// or "# example.com/app [example.com/app.test]"), or "".
+func (b *build) header() string {
+	first, _, _ := strings.Cut(b.output.String(), "\n")
+	name, ok := strings.CutPrefix(first, "# ")
+	if !ok {
+		return ""
+	}
+	name, _, _ = strings.Cut(strings.TrimSpace(name), " ")
+	return name
+}
+
+// setup reports whether the build is a package's setup failure: its
+// header names another package than its ImportPath (the dependency).
+func (b *build) setup() bool {
+	h := b.header()
+	ip, _, _ := strings.Cut(b.importPath, " ")
+	return h != "" && h != ip
+}
+
+// builds are the build actions of a stream, by ImportPath in order.
+type builds struct {
+	byPath map[string][]*build
+	failed []*build // in the order of their build-fail events
+}
+
+// current returns the build of ip that events go to, starting a new one
+// after a build-fail.
+func (bs *builds) current(ip string) *build {
+	list := bs.byPath[ip]
+	if len(list) == 0 || list[len(list)-1].failed {
+		list = append(list, &build{importPath: ip})
+		bs.byPath[ip] = list
+	}
+	return list[len(list)-1]
+}
+
+// claim returns the failed build of ip that tells why package name
+// failed: with byHeader, the first unclaimed build headed by the package;
+// otherwise the first unclaimed build, else (a build several packages
+// depend on) the last one. It returns nil when there is none.
+func (bs *builds) claim(ip, name string, byHeader bool) *build {
+	var last *build
+	for _, b := range bs.byPath[ip] {
+		if !b.failed {
+			continue
+		}
+		last = b
+		if b.claimed || (byHeader && b.header() != name) {
+			continue
+		}
+		b.claimed = true
+		return b
+	}
+	if byHeader {
+		return nil
+	}
+	return last
 }
 
 func (p *pkg) test(name string) *test {
@@ -154,12 +246,13 @@ func classifyOpen(err error) error {
 // Parse reads go test -json output from r; name (the file name) is used
 // in errors, which are classified as bad input (exit 2). A stream without
 // any go test event is an error: a run that reported nothing has not
-// passed.
+// passed; when the go command's own lines in it ("go: ...", merged in from
+// its standard error) say it could not reach the network, the error is an
+// infrastructure failure (exit 3, wrapping netfail.ErrNetwork).
 func Parse(r io.Reader, name string) (*Report, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	pkgs := map[string]*pkg{}
-	builds := map[string]*strings.Builder{} // build output by ImportPath
-	var buildFailed []string                // ImportPaths whose build failed, in order
+	bs := &builds{byPath: map[string][]*build{}}
 	var stray strings.Builder
 	var first, last time.Time
 	events := 0
@@ -204,18 +297,15 @@ func Parse(r io.Reader, name string) (*Report, error) {
 			}
 			if ev.ImportPath != "" && ev.Package == "" {
 				// A build event.
-				b, ok := builds[ev.ImportPath]
-				if !ok {
-					b = &strings.Builder{}
-					builds[ev.ImportPath] = b
-				}
+				b := bs.current(ev.ImportPath)
 				switch ev.Action {
 				case "build-output":
 					if ev.Output != nil {
-						b.WriteString(*ev.Output)
+						b.output.WriteString(*ev.Output)
 					}
 				case "build-fail":
-					buildFailed = append(buildFailed, ev.ImportPath)
+					b.failed = true
+					bs.failed = append(bs.failed, b)
 				}
 				break
 			}
@@ -228,6 +318,11 @@ func Parse(r io.Reader, name string) (*Report, error) {
 		}
 	}
 	if events == 0 {
+		if f := network(nil, bs, stray.String()); f != nil {
+			// The go command's own error, merged in from stderr: it
+			// could not download what it needs to list the packages.
+			return nil, netfail.Error(fmt.Sprintf("go test -json output %q: no events: go could not load the packages", name), *f, "")
+		}
 		msg := fmt.Sprintf("parsing go test -json output %q: no go test -json events", name)
 		if s := strings.TrimSpace(stray.String()); s != "" {
 			first, _, _ := strings.Cut(s, "\n")
@@ -236,7 +331,8 @@ func Parse(r io.Reader, name string) (*Report, error) {
 		return nil, exitcode.InputError(errors.New(msg))
 	}
 	rep := &Report{Output: stray.String()}
-	rep.Cases, rep.Summary = assemble(pkgs, builds, buildFailed)
+	rep.Cases, rep.Summary = assemble(pkgs, bs)
+	rep.Network = network(pkgs, bs, rep.Output)
 	if !first.IsZero() {
 		rep.Summary.Started = first.UTC()
 		rep.Summary.Seconds = last.Sub(first).Seconds()
@@ -249,7 +345,13 @@ func apply(p *pkg, ev *event) {
 	if ev.Test == "" {
 		switch ev.Action {
 		case "output":
-			if ev.Output != nil && !isPackageFrame(*ev.Output, p.name) {
+			if ev.Output == nil {
+				break
+			}
+			if isSetupFailed(*ev.Output, p.name) {
+				p.setupFailed = true
+			}
+			if !isPackageFrame(*ev.Output, p.name) {
 				p.output.WriteString(*ev.Output)
 			}
 		case "pass":
@@ -317,21 +419,70 @@ func isPackageFrame(out, name string) bool {
 	return false
 }
 
+// isSetupFailed reports whether out is go test's line for a package whose
+// setup failed ("FAIL\tpkg [setup failed]"): it could not be loaded, for
+// example because a module it needs could not be downloaded.
+func isSetupFailed(out, name string) bool {
+	return strings.TrimRight(out, "\r\n") == "FAIL\t"+name+" [setup failed]"
+}
+
+// network looks for a network failure in what the go command printed
+// about its own work: the builds that tell why a package's setup failed
+// (or, no package naming them, are headed by another package than their
+// ImportPath, as setup failures are), and its own "go: " lines among those
+// that were not JSON. Compile errors and the tests' output are not read:
+// they may quote network errors of the user's. It runs after assemble.
+func network(pkgs map[string]*pkg, bs *builds, stray string) *netfail.Failure {
+	var text strings.Builder
+	setup := map[*build]bool{}
+	for _, p := range pkgs {
+		if p.setupFailed && p.build != nil {
+			setup[p.build] = true
+		}
+	}
+	for _, b := range bs.failed {
+		if setup[b] || (b.orphan && b.setup()) {
+			text.WriteString(b.output.String())
+			text.WriteByte('\n')
+		}
+	}
+	for _, line := range strings.Split(stray, "\n") {
+		if strings.HasPrefix(line, "go: ") {
+			text.WriteString(line)
+			text.WriteByte('\n')
+		}
+	}
+	if f, ok := netfail.Find(text.String()); ok {
+		return &f
+	}
+	return nil
+}
+
 // unfinished is appended to the output of a test that never reported a
 // result.
 const unfinished = "(golden: no result was reported for this test: the test binary exited or was killed while it ran)\n"
 
 // assemble turns the packages into cases, ordered by package name and then
 // by the order the tests started, and counts them.
-func assemble(pkgs map[string]*pkg, builds map[string]*strings.Builder, buildFailed []string) ([]result.TestCase, Summary) {
+func assemble(pkgs map[string]*pkg, bs *builds) ([]result.TestCase, Summary) {
 	names := make([]string, 0, len(pkgs))
 	for n := range pkgs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	// Each package that failed to build takes the build that names it,
+	// then the others take the builds left (or share one).
+	for _, byHeader := range []bool{true, false} {
+		for _, n := range names {
+			p := pkgs[n]
+			if p.failedBuild == "" || p.build != nil {
+				continue
+			}
+			p.build = bs.claim(p.failedBuild, n, byHeader)
+		}
+	}
 	var cases []result.TestCase
 	var sum Summary
-	usedBuilds := map[string]bool{}
 	for _, n := range names {
 		p := pkgs[n]
 		sum.Packages++
@@ -362,9 +513,8 @@ func assemble(pkgs map[string]*pkg, builds map[string]*strings.Builder, buildFai
 		// its own.
 		var out strings.Builder
 		if p.failedBuild != "" {
-			usedBuilds[p.failedBuild] = true
-			if b, ok := builds[p.failedBuild]; ok {
-				out.WriteString(b.String())
+			if p.build != nil {
+				out.WriteString(p.build.output.String())
 			} else {
 				fmt.Fprintf(&out, "build of %s failed\n", p.failedBuild)
 			}
@@ -379,22 +529,26 @@ func assemble(pkgs map[string]*pkg, builds map[string]*strings.Builder, buildFai
 	}
 	// Build failures that no package event names (a truncated stream, a go
 	// command that stopped early, a go older than 1.24 that did not set
-	// FailedBuild) still fail the run: their output joins the package's
-	// case, or makes one.
-	for _, ip := range buildFailed {
-		if usedBuilds[ip] {
+	// FailedBuild) still fail the run: their output joins the case of the
+	// package they name, or makes one. The package is the one the build's
+	// header names: a setup failure's ImportPath is the dependency's.
+	for _, b := range bs.failed {
+		if b.claimed {
 			continue
 		}
-		usedBuilds[ip] = true
-		suite, _, _ := strings.Cut(ip, " ")
+		b.claimed, b.orphan = true, true
+		suite := b.header()
+		if suite == "" {
+			suite, _, _ = strings.Cut(b.importPath, " ")
+		}
 		if i, ok := packageCase(cases, suite); ok {
-			cases[i].Output = builds[ip].String() + cases[i].Output
+			cases[i].Output = b.output.String() + cases[i].Output
 			continue
 		}
 		if p, ok := pkgs[suite]; !ok || (p.status != result.Failed && p.status != "") {
 			sum.FailedPackages++
 		}
-		cases = append(cases, result.TestCase{Suite: suite, Name: PackageCase, Status: result.Failed, Output: builds[ip].String()})
+		cases = append(cases, result.TestCase{Suite: suite, Name: PackageCase, Status: result.Failed, Output: b.output.String()})
 	}
 	sort.SliceStable(cases, func(i, j int) bool { return cases[i].Suite < cases[j].Suite })
 	for _, c := range cases {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
 )
 
@@ -382,12 +383,19 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// Real setup failures: the module proxy refused, answered 404.
+	for _, scenario := range []string{"go-test-refused", "go-test-proxy-404"} {
+		f.Add(realRun(f, scenario))
+	}
 	f.Add([]byte("not json\n{\"Action\":\"run\",\"Package\":\"p\",\"Test\":\"T\"}\n"))
 	f.Add([]byte(`{"ImportPath":"p [p.test]","Action":"build-fail"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := Parse(bytes.NewReader(data), "fuzz.json")
 		if err != nil {
-			if exitcode.Code(err) != exitcode.Usage {
+			// No events, and the go command said it could not reach
+			// the network: infrastructure.
+			network := errors.Is(err, netfail.ErrNetwork) && exitcode.Code(err) == exitcode.Infra
+			if exitcode.Code(err) != exitcode.Usage && !network {
 				t.Fatalf("error %v has exit code %d, want %d", err, exitcode.Code(err), exitcode.Usage)
 			}
 			if !strings.Contains(err.Error(), `"fuzz.json"`) {
@@ -415,6 +423,9 @@ func FuzzParse(f *testing.F) {
 			if c.Name == "" {
 				t.Fatalf("case without a name: %+v", c)
 			}
+		}
+		if n := rep.Network; n != nil && (n.Cause == "" || n.Line == "") {
+			t.Fatalf("network failure without a cause or a line: %+v", n)
 		}
 	})
 }

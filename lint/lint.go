@@ -22,7 +22,11 @@
 //
 // Errors are classified for golden's exit codes: a report that is missing
 // or malformed is bad input (exit 2) and names the file and, for JSON
-// errors, the line.
+// errors, the line. A golangci-lint report that says packages could not be
+// loaded because modules could not be downloaded (a "typecheck" issue
+// "could not import ..." quoting a network failure, see package netfail) is
+// an infrastructure failure (exit 3): it is no finding, and the packages
+// were not linted.
 package lint
 
 import (
@@ -38,6 +42,7 @@ import (
 	"strings"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
 )
 
@@ -118,6 +123,10 @@ func Parse(r io.Reader, name string, format Format, opts Options) ([]result.Find
 		case ESLint:
 			findings, err = parseESLint(data, p)
 		}
+	}
+	if errors.Is(err, netfail.ErrNetwork) {
+		// Classified already (exit 3).
+		return nil, fmt.Errorf("reading %s report %q: %w", format, name, err)
 	}
 	if err != nil {
 		return nil, exitcode.InputError(fmt.Errorf("parsing %s report %q: %w", format, name, err))
@@ -227,9 +236,20 @@ func parseGolangci(data []byte, p paths) ([]result.Finding, error) {
 		return nil, errors.New(`no "Issues" list: not a golangci-lint JSON report (golangci-lint run --output.json.path=FILE)`)
 	}
 	if rep.Report != nil && rep.Report.Error != "" {
+		if f, ok := netfail.Find(rep.Report.Error); ok {
+			return nil, netfail.Error("golangci-lint could not load the packages", f, "")
+		}
 		// golangci-lint logged an error (a linter that could not run, a
 		// package that did not load): the issues may be incomplete.
 		return nil, fmt.Errorf("golangci-lint reported an error, so the report may be incomplete: %s", rep.Report.Error)
+	}
+	for _, is := range *rep.Issues {
+		if !isLoadError(is) {
+			continue
+		}
+		if f, ok := netfail.Find(is.Text); ok {
+			return nil, netfail.Error(fmt.Sprintf("golangci-lint could not load the packages (%s:%d)", p.rel(is.Pos.Filename), is.Pos.Line), f, "")
+		}
 	}
 	findings := make([]result.Finding, 0, len(*rep.Issues))
 	for i, is := range *rep.Issues {
@@ -256,6 +276,15 @@ func parseGolangci(data []byte, p paths) ([]result.Finding, error) {
 		findings = append(findings, f)
 	}
 	return findings, nil
+}
+
+// isLoadError reports whether a golangci-lint issue says that a package
+// could not be loaded ("could not import M (...)", the go command's error in
+// parentheses), rather than a compile error of the code, which may quote
+// anything the code holds.
+func isLoadError(is golangciIssue) bool {
+	return is.FromLinter == "typecheck" &&
+		(strings.HasPrefix(is.Text, "could not import ") || strings.HasPrefix(is.Text, "could not load "))
 }
 
 // ruffLocation is a ruff position: 1-based row and column.

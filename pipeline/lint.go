@@ -121,11 +121,14 @@ var lintExitCodes = map[lint.Format][]int{
 // report; src is the directory the linter ran in (absolute paths under it
 // come out relative). A linter that exited with a code it does not report
 // with, or without a report but exit code 0, failed: an error quoting its
-// standard error (exit 2).
+// standard error (exit 2), or exit 3 when it could not reach the network
+// (see lintFailed). A golangci-lint report whose packages could not be
+// loaded because modules could not be downloaded is exit 3 too (lint.Parse
+// says so), not a typecheck finding.
 func lintStage(format lint.Format, run *toolRun, report, src string, failOn result.Severity) ([]result.Finding, result.Stage, error) {
 	st := result.Stage{Name: StageLint, Tool: string(format)}
 	if !slices.Contains(lintExitCodes[format], run.ExitCode) {
-		return nil, st, toolFailed(string(format), run.ExitCode, run.Stderr)
+		return nil, st, lintFailed(format, run)
 	}
 	data, ok := run.file(report)
 	if !ok || strings.TrimSpace(data) == "" {
@@ -134,7 +137,7 @@ func lintStage(format lint.Format, run *toolRun, report, src string, failOn resu
 			st.Summary = fmt.Sprintf("%s: no findings", format)
 			return nil, st, nil
 		}
-		return nil, st, toolFailed(string(format), run.ExitCode, run.Stderr)
+		return nil, st, lintFailed(format, run)
 	}
 	findings, err := lint.Parse(strings.NewReader(data), baseName(report), format, lint.Options{Source: src})
 	if err != nil {
@@ -155,6 +158,17 @@ func lintStage(format lint.Format, run *toolRun, report, src string, failOn resu
 		st.Error = fmt.Sprintf("%d of %d findings at or above %s", failing, len(findings), failOn)
 	}
 	return findings, st, nil
+}
+
+// lintFailed is the error of a linter that ended without a verdict: an
+// infrastructure error (exit 3) when it could not reach the network
+// (golangci-lint could not download modules, npx could not download
+// ESLint), else bad input (exit 2).
+func lintFailed(format lint.Format, run *toolRun) error {
+	if err := networkFailed(string(format), run.ExitCode, run.Stderr); err != nil {
+		return err
+	}
+	return toolFailed(string(format), run.ExitCode, run.Stderr)
 }
 
 // lintSummary is the stage's one line, as golden lint-gate prints it:

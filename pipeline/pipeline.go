@@ -256,13 +256,21 @@ func (p *Pipeline) exec(ctx context.Context, stage string, c *dagger.Container, 
 // engineError classifies an error the engine returned. A command that
 // failed (an ExecError) in a step that must succeed means the step's input
 // is bad: a Dockerfile RUN that fails, a dependency that does not install
-// (exit 2). Anything else is the engine, the network or a registry (exit 3).
+// (exit 2); unless its output says that it could not reach the network
+// (package netfail: pip, npm or the go command could not reach their index,
+// registry or proxy, a name did not resolve, a registry answered 5xx),
+// which is infrastructure (exit 3) and says so, naming the host and quoting
+// the command's stderr. Anything else is the engine, the network or a
+// registry (exit 3).
 func engineError(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return exitcode.InfraError(fmt.Errorf("%s: %w", what, err))
 	}
 	var execErr *dagger.ExecError
 	if errors.As(err, &execErr) {
+		if nerr := execNetworkFailed(what, execErr); nerr != nil {
+			return nerr
+		}
 		return exitcode.InputError(fmt.Errorf("%s: %s exited %d: %s", what,
 			strings.Join(execErr.Cmd, " "), execErr.ExitCode, tail(execErr.Stderr, tailLines)))
 	}

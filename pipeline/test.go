@@ -13,6 +13,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gotest"
 	"github.com/goldenci/golden/junit"
+	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/toolcmd"
 	"github.com/goldenci/golden/tools"
@@ -201,16 +202,34 @@ func testTool(l config.Language) string {
 // goTestStage assembles the test stage from a go test -json run whose
 // events went to events. go test exits 1 when a test or a build failed,
 // and reports both as events; a run without events failed before testing
-// (a broken go.mod, a bad flag) and is an error quoting its stderr.
+// (a broken go.mod, a bad flag) and is an error quoting its stderr. When
+// the go command could not download or verify modules (its setup output or
+// its stderr says so, see package netfail) the run is an infrastructure
+// error (exit 3), not failed tests.
 func goTestStage(run *toolRun, events string) ([]result.TestCase, result.Stage, error) {
 	st := result.Stage{Name: StageTest}
 	data, _ := run.file(events)
 	rep, err := gotest.Parse(strings.NewReader(data), baseName(events))
 	if err != nil {
 		if run.ExitCode != 0 {
+			if nerr := networkFailed("go test", run.ExitCode, run.Stderr); nerr != nil {
+				return nil, st, nerr
+			}
 			return nil, st, toolFailed("go test", run.ExitCode, run.Stderr)
 		}
 		return nil, st, err
+	}
+	// Packages that could not be set up because modules could not be
+	// downloaded or verified are no failed tests: the network failed
+	// (exit 3), and the go command reports the failure under the import
+	// path of the dependency, which must not show up as a test.
+	if rep.Network != nil {
+		return nil, st, netfail.Error(fmt.Sprintf("go test exited %d: packages could not be set up", run.ExitCode), *rep.Network, "")
+	}
+	if run.ExitCode != 0 {
+		if nerr := networkFailed("go test", run.ExitCode, run.Stderr); nerr != nil {
+			return nil, st, nerr
+		}
 	}
 	st.Tests = rep.Cases
 	st.Summary = rep.Summary.String()

@@ -36,7 +36,11 @@ Absolute paths under --source (ESLint always writes them) are shown
 relative to it. --sarif also writes the findings as SARIF 2.1.0, for code
 scanning; --result records the findings in the stage "lint" (see --stage).
 A report that is missing or malformed, or in which golangci-lint says it
-hit an error, is bad input (exit 2).
+hit an error, is bad input (exit 2). A golangci-lint report in which the
+packages could not be loaded because modules could not be downloaded (a
+typecheck issue "could not import ..." quoting an unreachable GOPROXY, a
+name that does not resolve) is an infrastructure failure (exit 3), not a
+finding.
 
 Example:
   golangci-lint run --output.json.path=golangci-lint.json ./... || true

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gotest"
+	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
 )
 
@@ -25,8 +26,11 @@ killed while it ran) counts as failed.
 
 Lines that are not JSON (go's own messages, when stderr is merged in) are
 kept and shown; a malformed JSON line, or a file without any go test event,
-is bad input (exit 2). --result records every test in the stage "test" (see
---stage).
+is bad input (exit 2). Packages whose setup failed because the go command
+could not download or verify a module (an unreachable GOPROXY, a name that
+does not resolve, a checksum database that does not answer) are shown, but
+the run is an infrastructure failure (exit 3), not failed tests. --result
+records every test in the stage "test" (see --stage).
 
 Example:
   go test -json ./... > go-test.json || true
@@ -47,6 +51,9 @@ type testVerdict struct {
 	Tests   []result.TestCase `json:"tests"`
 	// Output is what the file held that was not JSON.
 	Output string `json:"output,omitempty"`
+	// Network says why the go command could not reach the network, when
+	// it could not: the run is then an infrastructure failure (exit 3).
+	Network string `json:"network,omitempty"`
 }
 
 func runTestGate(ctx context.Context, e *Env, args []string) error {
@@ -79,7 +86,10 @@ func runTestGate(ctx context.Context, e *Env, args []string) error {
 		}
 		failed := rep.Failed()
 		if *asJSON {
-			v := testVerdict{Passed: rep.Summary.OK(), Summary: rep.Summary, Failed: failed, Tests: rep.Cases, Output: rep.Output}
+			v := testVerdict{Passed: rep.Summary.OK() && rep.Network == nil, Summary: rep.Summary, Failed: failed, Tests: rep.Cases, Output: rep.Output}
+			if rep.Network != nil {
+				v.Network = rep.Network.Reason()
+			}
 			if v.Failed == nil {
 				v.Failed = []result.TestCase{}
 			}
@@ -96,9 +106,17 @@ func runTestGate(ctx context.Context, e *Env, args []string) error {
 				out.WriteString("output that was not go test -json:\n" + testIndent(rep.Output, "    "))
 			}
 			out.WriteString(rep.Summary.String() + "\n")
+			if rep.Network != nil {
+				out.WriteString("network failure: " + rep.Network.Reason() + "\n")
+			}
 			if _, err := io.WriteString(e.Stdout, out.String()); err != nil {
 				return exitcode.InfraError(err)
 			}
+		}
+		if rep.Network != nil {
+			// The packages failed to set up: modules could not be
+			// downloaded or verified. That says nothing of the tests.
+			return netfail.Error("go test could not download modules", *rep.Network, "")
 		}
 		if !rep.Summary.OK() {
 			s := rep.Summary
