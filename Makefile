@@ -3,6 +3,8 @@
 SHELL := bash
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 export GOTOOLCHAIN := local
+# The tests that need a tool fail when it is missing (they skip elsewhere).
+export GOLDEN_REQUIRE_TOOLS := 1
 
 .PHONY: all tools test ci lint bench fuzz
 

@@ -15,6 +15,7 @@
 //	  target: ""                     # build stage; default the last one
 //	  platforms: [linux/amd64, linux/arm64]  # default [linux/amd64]
 //	  buildArgs: {VERSION_SUFFIX: ""}
+//	  main: ./cmd/server             # Go without a Dockerfile: the package built onto the base image (default .)
 //	lint:
 //	  skip: false
 //	  failOn: LOW                    # lowest severity that fails the gate; default LOW
@@ -34,6 +35,10 @@
 //	  scanners: [vuln, secret, misconfig]   # default; also license
 //	  dbRepository: mirror.example.com/aquasecurity/trivy-db:2
 //	  javaDBRepository: mirror.example.com/aquasecurity/trivy-java-db:1
+//	  checksBundleRepository: mirror.example.com/aquasecurity/trivy-checks:1
+//	  insecure: false                # the mirrors' TLS is not verified
+//	  skipDBUpdate: false            # use the DB already in the cache (or the one given to the run)
+//	  skipDirs: [testdata]           # not scanned (Trivy --skip-dirs globs)
 //	  skipImage: false               # skip the scan of the built image
 //	gitops:
 //	  repo: https://github.com/acme/gitops.git   # no credentials: they come from the environment
@@ -45,6 +50,21 @@
 //	tools:                           # tool image overrides, by key
 //	  go: golang:1.26.8-bookworm@sha256:...
 //	  trivy: mirror.example.com/aquasec/trivy:0.69.3@sha256:...
+//	env:                             # package-manager settings of every tool container
+//	  GOPROXY: https://goproxy.acme.internal
+//	  GOPRIVATE: github.com/acme/*
+//	  PIP_INDEX_URL: https://pypi.acme.internal/simple
+//	  npm_config_registry: https://npm.acme.internal/
+//	caCerts: certs/acme-ca.pem       # PEM bundle the tools trust (replaces the images' own)
+//
+// Credentials are never configuration: a netrc (Go modules, pip) and an
+// npmrc reach the tool containers as secrets (golden ci --netrc/--npmrc,
+// the modules' netrc and npmrc arguments); env refuses values with a
+// password in them.
+//
+// Every key can also be given as a setting, golden ci --set KEY=VALUE or
+// the modules' --set argument, with the key path and a YAML value:
+// --set scan.severity=[CRITICAL] --set env.GOPROXY=https://goproxy.acme.internal.
 //
 // golden.yaml is strict: an unknown key, a value of the wrong type or a bad
 // value is an error naming the file, the line and the key, such as
@@ -129,6 +149,15 @@ type Config struct {
 	// Tools overrides tool images by key ("go", "golangci-lint", "trivy",
 	// "python", "node"); ToolImage falls back to the pinned tools.Image.
 	Tools map[string]string
+	// Env are environment variables of every tool container: the
+	// package managers' mirrors and settings (GOPROXY, GOPRIVATE,
+	// GONOSUMDB, GOFLAGS, PIP_INDEX_URL, npm_config_registry, ...). Never
+	// credentials: those are secrets (netrc, npmrc).
+	Env map[string]string
+	// CACerts is a PEM bundle in the service's source that every tool
+	// container trusts instead of its image's own (a corporate CA with
+	// the public roots); "" keeps the images' bundles.
+	CACerts string
 }
 
 // ImageConfig says how the service's image is built and where it goes.
@@ -146,6 +175,10 @@ type ImageConfig struct {
 	Platforms []string
 	// BuildArgs are the Dockerfile's build arguments.
 	BuildArgs map[string]string
+	// Main is the main package of a Go service without a Dockerfile,
+	// which golden builds itself onto the base image (tools.base), like
+	// ko (default ".").
+	Main string
 }
 
 // LintConfig configures the lint stage.
@@ -195,6 +228,18 @@ type ScanConfig struct {
 	DBRepository string
 	// JavaDBRepository is a mirror of Trivy's Java DB.
 	JavaDBRepository string
+	// ChecksBundleRepository is a mirror of Trivy's misconfiguration
+	// checks bundle.
+	ChecksBundleRepository string
+	// Insecure lets Trivy download from the mirrors without verifying
+	// their TLS certificates (trivy --insecure).
+	Insecure bool
+	// SkipDBUpdate scans with the databases and checks already in
+	// Trivy's cache (a pre-seeded DB), downloading nothing.
+	SkipDBUpdate bool
+	// SkipDirs are directories (globs) Trivy does not scan: fixtures that
+	// are not what the service ships.
+	SkipDirs []string
 	// SkipImage skips the scan of the built image.
 	SkipImage bool
 }

@@ -46,9 +46,10 @@ func ImageEnvVar(key string) string {
 // language detected from its files when neither names it (Detect), the
 // tool image overrides in the environment (GOLDEN_IMAGE_<KEY>, read with
 // getenv, which may be nil), and the defaults. The service's name
-// defaults to dir's base name. The result is validated; errors name the
-// file, line and key (exit 2).
-func Load(dir string, getenv func(string) string) (*Config, error) {
+// defaults to dir's base name. The settings sets (KEY=VALUE, see --set)
+// beat the file and the environment. The result is validated; errors name
+// the file, line and key, or the setting (exit 2).
+func Load(dir string, getenv func(string) string, sets ...string) (*Config, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func Load(dir string, getenv func(string) string) (*Config, error) {
 	if err != nil {
 		return nil, exitcode.Infraf("service directory %q: %v", dir, err)
 	}
-	return load(os.DirFS(dir), dir, filepath.Base(abs), getenv)
+	return load(os.DirFS(dir), dir, filepath.Base(abs), getenv, sets)
 }
 
 // LoadFS is Load over a file system whose root is the service's root,
@@ -64,11 +65,11 @@ func Load(dir string, getenv func(string) string) (*Config, error) {
 // read from a container's directory, say). name is the service root's
 // name: the default service name ("" for none). Errors name the files
 // as paths in fsys.
-func LoadFS(fsys fs.FS, name string, getenv func(string) string) (*Config, error) {
+func LoadFS(fsys fs.FS, name string, getenv func(string) string, sets ...string) (*Config, error) {
 	if fsys == nil {
 		return nil, exitcode.Infraf("loading the configuration: no file system")
 	}
-	return load(fsys, "", name, getenv)
+	return load(fsys, "", name, getenv, sets)
 }
 
 // checkDir checks that dir is a directory.
@@ -85,7 +86,7 @@ func checkDir(dir string) error {
 	return nil
 }
 
-func load(fsys fs.FS, dir, name string, getenv func(string) string) (*Config, error) {
+func load(fsys fs.FS, dir, name string, getenv func(string) string, sets []string) (*Config, error) {
 	display := func(file string) string {
 		if dir == "" {
 			return file
@@ -98,8 +99,12 @@ func load(fsys fs.FS, dir, name string, getenv func(string) string) (*Config, er
 	if err != nil {
 		return nil, err
 	}
-	if file != "" {
-		if c, err = parse(data, display(file)); err != nil {
+	if file != "" || len(sets) > 0 {
+		shown := ""
+		if file != "" {
+			shown = display(file)
+		}
+		if c, err = parse(data, shown, sets...); err != nil {
 			return nil, err
 		}
 	}
@@ -141,7 +146,7 @@ func load(fsys fs.FS, dir, name string, getenv func(string) string) (*Config, er
 	if getenv != nil {
 		for _, key := range toolKeys() {
 			v := getenv(ImageEnvVar(key))
-			if v == "" {
+			if v == "" || setsKey(sets, "tools."+key) {
 				continue
 			}
 			if err := validToolImage(v); err != nil {
@@ -159,6 +164,16 @@ func load(fsys fs.FS, dir, name string, getenv func(string) string) (*Config, er
 		return nil, err
 	}
 	return c, nil
+}
+
+// setsKey reports whether one of the settings sets key.
+func setsKey(sets []string, key string) bool {
+	for _, s := range sets {
+		if k, _, _ := strings.Cut(s, "="); strings.TrimSpace(k) == key {
+			return true
+		}
+	}
+	return false
 }
 
 // readConfigFile reads golden.yaml or .golden.yaml; it returns "" when

@@ -35,12 +35,15 @@ func Parse(data []byte, name string) (*Config, error) {
 
 // parse reads a golden.yaml without filling in defaults (but race, which
 // is true unless the file says otherwise).
-func parse(data []byte, name string) (*Config, error) {
+func parse(data []byte, name string, sets ...string) (*Config, error) {
 	if len(data) > maxFileSize {
 		return nil, inputf("%s: larger than %d bytes", name, maxFileSize)
 	}
 	root, err := decodeOne(data, name)
 	if err != nil {
+		return nil, err
+	}
+	if root, err = applySets(root, sets); err != nil {
 		return nil, err
 	}
 	c := newConfig()
@@ -101,7 +104,7 @@ type parser struct {
 }
 
 func (p *parser) errf(n *yaml.Node, format string, args ...any) error {
-	return inputf("%s:%d: %s", p.name, n.Line, fmt.Sprintf(format, args...))
+	return inputf("%s: %s", p.where(n), fmt.Sprintf(format, args...))
 }
 
 // bad is a bad value error at node n for the key path key.
@@ -145,12 +148,12 @@ func join(path, key string) string {
 
 // The keys of each mapping, in the order of the documentation.
 var (
-	topKeys      = []string{"service", "language", "image", "lint", "test", "coverage", "scan", "gitops", "tools"}
-	imageKeys    = []string{"repository", "dockerfile", "target", "platforms", "buildArgs"}
+	topKeys      = []string{"service", "language", "image", "lint", "test", "coverage", "scan", "gitops", "tools", "env", "caCerts"}
+	imageKeys    = []string{"repository", "dockerfile", "target", "platforms", "buildArgs", "main"}
 	lintKeys     = []string{"skip", "failOn"}
 	testKeys     = []string{"skip", "race", "packages"}
 	coverageKeys = []string{"min", "minPackage", "patchMin", "patchBase"}
-	scanKeys     = []string{"skip", "severity", "ignoreUnfixed", "scanners", "dbRepository", "javaDBRepository", "skipImage"}
+	scanKeys     = []string{"skip", "severity", "ignoreUnfixed", "scanners", "dbRepository", "javaDBRepository", "checksBundleRepository", "insecure", "skipDBUpdate", "skipDirs", "skipImage"}
 	gitopsKeys   = []string{"repo", "branch", "staging", "environments"}
 	envKeys      = []string{"path", "image"}
 )
@@ -284,6 +287,9 @@ func (p *parser) boolean(v *yaml.Node, key string) (bool, error) {
 
 // percent reads a percentage, 0 to 100.
 func (p *parser) percent(v *yaml.Node, key string) (*float64, error) {
+	if isNull(v) {
+		return nil, nil // no threshold: --set coverage.patchMin=null
+	}
 	if v.Kind != yaml.ScalarNode || (v.ShortTag() != "!!int" && v.ShortTag() != "!!float") {
 		return nil, p.errf(v, "%s: want a percentage between 0 and 100, got %s", key, describe(v))
 	}
@@ -368,6 +374,10 @@ func (p *parser) top(root *yaml.Node) error {
 			err = p.gitops(k, v, key)
 		case "tools":
 			err = p.tools(v, key)
+		case "env":
+			err = p.env(v, key)
+		case "caCerts":
+			c.CACerts, err = p.checkedStr(v, key, validCACerts)
 		}
 		return err
 	})
@@ -391,6 +401,8 @@ func (p *parser) image(n *yaml.Node, path string) error {
 			})
 		case "platforms":
 			img.Platforms, err = p.list(v, key, validPlatform, nil)
+		case "main":
+			img.Main, err = p.checkedStr(v, key, validPackage)
 		case "buildArgs":
 			img.BuildArgs = map[string]string{}
 			err = p.entries(v, key, nil, func(ak, av *yaml.Node, akey string) error {
@@ -480,6 +492,14 @@ func (p *parser) scan(n *yaml.Node, path string) error {
 			s.DBRepository, err = p.checkedStr(v, key, validDBRepository)
 		case "javaDBRepository":
 			s.JavaDBRepository, err = p.checkedStr(v, key, validDBRepository)
+		case "checksBundleRepository":
+			s.ChecksBundleRepository, err = p.checkedStr(v, key, validDBRepository)
+		case "insecure":
+			s.Insecure, err = p.boolean(v, key)
+		case "skipDBUpdate":
+			s.SkipDBUpdate, err = p.boolean(v, key)
+		case "skipDirs":
+			s.SkipDirs, err = p.list(v, key, validSkipDir, nil)
 		case "skipImage":
 			s.SkipImage, err = p.boolean(v, key)
 		}
@@ -561,6 +581,21 @@ func (p *parser) tools(n *yaml.Node, path string) error {
 			return err
 		}
 		p.c.Tools[k.Value] = img
+		return nil
+	})
+}
+
+func (p *parser) env(n *yaml.Node, path string) error {
+	p.c.Env = map[string]string{}
+	return p.entries(n, path, nil, func(k, v *yaml.Node, key string) error {
+		if err := validEnvVar(k.Value); err != nil {
+			return p.bad(k, key, err)
+		}
+		s, err := p.checkedStr(v, key, validEnvValue)
+		if err != nil {
+			return err
+		}
+		p.c.Env[k.Value] = s
 		return nil
 	})
 }

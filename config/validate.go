@@ -82,6 +82,12 @@ func (c *Config) checks() []check {
 		return validTarget(c.Image.Target)
 	})
 	add("image.platforms", func() error { return validList(c.Image.Platforms, validPlatform) })
+	add("image.main", func() error {
+		if c.Image.Main == "" {
+			return nil
+		}
+		return validPackage(c.Image.Main)
+	})
 	for _, k := range sortedKeys(c.Image.BuildArgs) {
 		add("image.buildArgs."+k, func() error { return validBuildArg(k, c.Image.BuildArgs[k]) })
 	}
@@ -114,6 +120,32 @@ func (c *Config) checks() []check {
 			return nil
 		}
 		return validDBRepository(c.Scan.JavaDBRepository)
+	})
+	add("scan.checksBundleRepository", func() error {
+		if c.Scan.ChecksBundleRepository == "" {
+			return nil
+		}
+		return validDBRepository(c.Scan.ChecksBundleRepository)
+	})
+	add("scan.skipDirs", func() error {
+		if len(c.Scan.SkipDirs) == 0 {
+			return nil
+		}
+		return validList(c.Scan.SkipDirs, validSkipDir)
+	})
+	for _, k := range sortedKeys(c.Env) {
+		add("env."+k, func() error {
+			if err := validEnvVar(k); err != nil {
+				return err
+			}
+			return validEnvValue(c.Env[k])
+		})
+	}
+	add("caCerts", func() error {
+		if c.CACerts == "" {
+			return nil
+		}
+		return validCACerts(c.CACerts)
 	})
 	add("gitops.repo", func() error {
 		if c.GitOps.Repo == "" {
@@ -514,6 +546,61 @@ func validStaging(s string, envs map[string]Environment, hasRepo bool) error {
 		if _, ok := envs[s]; !ok {
 			return fmt.Errorf("environment %q is not one of gitops.environments (%s): set gitops.staging to the environment bumped after publish", s, strings.Join(sortedKeys(envs), ", "))
 		}
+	}
+	return nil
+}
+
+// envVarRE is a portable environment variable name.
+var envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// reservedEnv are the variables golden sets in the tool containers itself.
+var reservedEnv = []string{"CI", "GOCACHE", "GOMODCACHE", "PIP_CACHE_DIR", "npm_config_cache", "NETRC", "NPM_CONFIG_USERCONFIG",
+	"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "HOME", "PATH"}
+
+// validEnvVar checks a name of env: a variable golden does not set
+// itself.
+func validEnvVar(s string) error {
+	if !envNameRE.MatchString(s) {
+		return fmt.Errorf("bad environment variable name %q", s)
+	}
+	if slices.Contains(reservedEnv, s) {
+		return fmt.Errorf("%s is set by golden itself (caCerts, netrc and npmrc set the credentials and certificate variables)", s)
+	}
+	return nil
+}
+
+// validEnvValue checks a value of env: printable, and no credentials,
+// which are secrets (netrc, npmrc), never configuration. The error never
+// quotes the value.
+func validEnvValue(s string) error {
+	if hasControl(s) {
+		return fmt.Errorf("the value contains a control character")
+	}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '|' || r == ' ' }) {
+		if u, err := url.Parse(f); err == nil && u.User != nil {
+			if _, hasPassword := u.User.Password(); hasPassword {
+				return fmt.Errorf("the value holds a URL with a password: credentials go in a netrc or npmrc secret, never in configuration")
+			}
+		}
+	}
+	return nil
+}
+
+// validCACerts checks caCerts: a file of the service.
+func validCACerts(p string) error {
+	if err := validRelPath(p); err != nil {
+		return err
+	}
+	if c := path.Clean(p); c == "." || strings.HasSuffix(p, "/") {
+		return fmt.Errorf("path %q is a directory (want a PEM file)", p)
+	}
+	return nil
+}
+
+// validSkipDir checks a scan.skipDirs entry: a relative path or glob.
+func validSkipDir(p string) error {
+	if p == "" || hasControl(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "-") || strings.Contains(p, ",") {
+		return fmt.Errorf("bad directory %q (want a relative path or glob, without commas)", p)
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func TestValidate(t *testing.T) {
 		{"environment image", func(c *Config) {
 			c.GitOps.Environments = map[string]Environment{"staging": {Path: "x", Image: "X"}}
 		}, `gitops.environments.staging.image: bad image repository "X"`},
-		{"tool key", func(c *Config) { c.Tools = map[string]string{"ruff": "ruff:1"} }, `tools.ruff: unknown tool "ruff" (want go, golangci-lint, node, python, trivy)`},
+		{"tool key", func(c *Config) { c.Tools = map[string]string{"ruff": "ruff:1"} }, `tools.ruff: unknown tool "ruff" (want base, go, golangci-lint, node, python, trivy)`},
 		{"tool image", func(c *Config) { c.Tools = map[string]string{"go": "golang@sha256:xyz"} }, `tools.go: bad image reference "golang@sha256:xyz": bad digest`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

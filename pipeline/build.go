@@ -12,6 +12,7 @@ import (
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/toolcmd"
@@ -56,20 +57,38 @@ type Credentials struct {
 	Password *dagger.Secret
 }
 
-// ErrNoDockerfile is the error of Build when the source has no Dockerfile:
-// a service that ships no image. Run then skips the image stages unless
-// publishing was asked for.
+// ErrNoDockerfile is the error of Build when the source has no Dockerfile
+// and is not a Go service (which golden builds itself): a service that
+// ships no image. Run then skips the image stages unless publishing was
+// asked for.
 var ErrNoDockerfile = errors.New("no Dockerfile")
 
-// Build builds the source's Dockerfile (image.dockerfile, default
-// "Dockerfile") for each configured platform (default linux/amd64), with
-// the configured build arguments and target, and sets the OCI labels
-// (source, revision, version, title, created) on each. It evaluates the
-// build, so that a Dockerfile that does not build fails here (exit 2). The
-// containers stay SDK objects for ScanImage and Publish. Building for a
-// platform other than the engine's needs QEMU (binfmt_misc) on the engine's
-// host for RUN steps.
-func (p *Pipeline) Build(ctx context.Context) (*BuildResult, error) {
+// BuildOptions choose what Build builds.
+type BuildOptions struct {
+	// Platforms are the platforms to build (default: image.platforms).
+	// Run builds only the first when it does not publish: that is the
+	// one the image scan scans.
+	Platforms []string
+}
+
+// Binary paths of the native Go build.
+const (
+	goBuildOut = "/golden/build/app"
+)
+
+// Build builds the service's image for each platform (default the
+// configured ones, else linux/amd64) and sets the OCI labels (source,
+// revision, version, title, created) on each. With a Dockerfile
+// (image.dockerfile, default "Dockerfile"), it builds that, with the
+// configured build arguments and target; building for a platform other
+// than the engine's needs QEMU (binfmt_misc) on the engine's host for RUN
+// steps. A Go service without one is built natively, like ko: go build,
+// cross-compiled for each platform in the Go image with the module and
+// build caches, the binary put on the pinned distroless base (tools.base)
+// as its entrypoint, run as nonroot. It evaluates the build, so that one
+// that does not build fails here (exit 2). The containers stay SDK
+// objects for ScanImage and Publish.
+func (p *Pipeline) Build(ctx context.Context, o BuildOptions) (*BuildResult, error) {
 	start := p.now()
 	if err := p.check(); err != nil {
 		return nil, err
@@ -83,12 +102,16 @@ func (p *Pipeline) Build(ctx context.Context) (*BuildResult, error) {
 	if err != nil {
 		return nil, engineError("looking for "+dockerfile, err)
 	}
-	if !ok {
+	native := !ok && p.cfg.Language == config.Go
+	if !ok && !native {
 		return nil, exitcode.InputError(fmt.Errorf("build: %w: %s is not in the source (image.dockerfile)", ErrNoDockerfile, dockerfile))
 	}
-	platforms := img.Platforms
+	platforms := o.Platforms
 	if len(platforms) == 0 {
-		platforms = []string{"linux/amd64"}
+		platforms = img.Platforms
+	}
+	if len(platforms) == 0 {
+		platforms = []string{config.DefaultPlatform}
 	}
 	b := &BuildResult{
 		PlatformNames: append([]string(nil), platforms...),
@@ -98,16 +121,25 @@ func (p *Pipeline) Build(ctx context.Context) (*BuildResult, error) {
 			Title: p.cfg.Service, Created: p.opts.Created,
 		}),
 	}
-	args := buildArgs(img.BuildArgs)
+	what := dockerfile
+	if native {
+		what = "go " + orDot(img.Main)
+	}
 	labels := sortedKeys(b.Labels)
 	for _, pl := range platforms {
-		p.logf("%s: docker build %s (%s)", StageBuild, dockerfile, pl)
-		c := p.source.DockerBuild(dagger.DirectoryDockerBuildOpts{
-			Platform:   dagger.Platform(pl),
-			Dockerfile: dockerfile,
-			Target:     img.Target,
-			BuildArgs:  args,
-		})
+		var c *dagger.Container
+		if native {
+			p.logf("%s: go build %s (%s) onto %s", StageBuild, orDot(img.Main), pl, p.cfg.ToolImage("base"))
+			c = p.goImage(pl)
+		} else {
+			p.logf("%s: docker build %s (%s)", StageBuild, dockerfile, pl)
+			c = p.source.DockerBuild(dagger.DirectoryDockerBuildOpts{
+				Platform:   dagger.Platform(pl),
+				Dockerfile: dockerfile,
+				Target:     img.Target,
+				BuildArgs:  buildArgs(img.BuildArgs),
+			})
+		}
 		for _, k := range labels {
 			c = c.WithLabel(k, b.Labels[k])
 		}
@@ -121,7 +153,7 @@ func (p *Pipeline) Build(ctx context.Context) (*BuildResult, error) {
 		go func() {
 			defer wg.Done()
 			if _, err := c.Sync(ctx); err != nil {
-				errs[i] = engineError(fmt.Sprintf("building %s for %s", dockerfile, platforms[i]), err)
+				errs[i] = engineError(fmt.Sprintf("building %s for %s", what, platforms[i]), err)
 			}
 		}()
 	}
@@ -131,10 +163,56 @@ func (p *Pipeline) Build(ctx context.Context) (*BuildResult, error) {
 			return nil, err
 		}
 	}
-	b.Stage = result.Stage{Name: StageBuild, Status: result.Passed,
-		Summary: fmt.Sprintf("built %s for %s; tags %s", dockerfile, strings.Join(platforms, ", "), strings.Join(b.Tags, ", "))}
+	b.Stage = result.Stage{Name: StageBuild, Status: result.Passed, Summary: buildSummary(what, platforms, b.Tags)}
 	p.stageTimes(&b.Stage, start)
 	return b, nil
+}
+
+// buildSummary is the build stage's line: what was built, for which
+// platforms, and the tags it will be published under, if any.
+func buildSummary(what string, platforms, tags []string) string {
+	s := fmt.Sprintf("built %s for %s", what, strings.Join(platforms, ", "))
+	if len(tags) == 0 {
+		return s + "; no tags (no commit, branch or tag known: nothing to publish under)"
+	}
+	return s + "; tags " + strings.Join(tags, ", ")
+}
+
+func orDot(pkg string) string {
+	if pkg == "" {
+		return "."
+	}
+	return pkg
+}
+
+// goImage is the native Go build of the service for platform: the binary
+// built in the Go image (on the engine's own platform, cross-compiling,
+// with the tool environment and the Go caches), on the base image of
+// platform, as /<service> (or /app), its entrypoint, as nonroot.
+func (p *Pipeline) goImage(platform string) *dagger.Container {
+	build := p.withGoCaches(p.tool("go"))
+	env := toolcmd.GoBuildEnv(platform)
+	for _, k := range sortedKeys(env) {
+		build = build.WithEnvVariable(k, env[k])
+	}
+	bin := build.WithExec(toolcmd.GoBuild(toolcmd.GoBuildOptions{
+		Package: p.cfg.Image.Main, Output: goBuildOut, Version: p.opts.GitTag,
+	})).File(goBuildOut)
+	name := "/" + binaryName(p.cfg.Service)
+	return p.client.Container(dagger.ContainerOpts{Platform: dagger.Platform(platform)}).
+		From(p.cfg.ToolImage("base")).
+		WithFile(name, bin, dagger.ContainerWithFileOpts{Permissions: 0o755}).
+		WithUser("65532:65532").
+		WithEntrypoint([]string{name})
+}
+
+// binaryName is the service's binary in the native image: its name, or
+// "app".
+func binaryName(service string) string {
+	if service == "" || strings.ContainsAny(service, "/\\ ") {
+		return "app"
+	}
+	return service
 }
 
 // buildArgs turns build arguments into the SDK's, sorted by name.

@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -11,18 +11,25 @@ import (
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitops"
+	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/toolcmd"
 )
 
-// GitCredentials authenticate golden bump to the GitOps repository over
-// HTTPS.
+// GitCredentials authenticate the staging bump to the GitOps repository.
 type GitCredentials struct {
-	// Token is the access token (GOLDEN_GIT_TOKEN of golden bump).
+	// Auth are credentials the process holds already: the runner's, from
+	// its environment (gitrepo.AuthFromEnv: a token, a password or an SSH
+	// key).
+	Auth gitrepo.Auth
+	// Token, when set, is an HTTPS access token as a Dagger secret (a
+	// module function's argument). Its plaintext is read only when the
+	// bump runs, into Auth.Token, sent as the password of Auth.Username
+	// (default x-access-token; GitLab's CI_JOB_TOKEN needs
+	// gitlab-ci-token), and never logged, recorded or returned.
 	Token *dagger.Secret
-	// Username goes with the token (default x-access-token; GitLab's
-	// CI_JOB_TOKEN needs gitlab-ci-token).
-	Username string
 }
 
 // BumpResult is the outcome of the staging bump.
@@ -32,82 +39,113 @@ type BumpResult struct {
 	Commit string
 	// Changed reports whether a commit was pushed.
 	Changed bool
-	// Outputs are the outputs golden bump recorded: image, digest,
-	// version, commit, changed, branch and compare_url.
+	// Outputs are the outputs the bump recorded: image, digest, version,
+	// commit, changed, branch and compare_url.
 	Outputs map[string]string
 	// Stage is the "bump" stage.
 	Stage result.Stage
 }
 
-// Paths of the bump container.
-const (
-	goldenSourcePath = "/golden/source"
-	goldenBinary     = "/usr/local/bin/golden"
-	bumpResult       = OutPath + "/bump.json"
-)
-
 // Bump sets the staging environment of the GitOps repository to the image
-// published with digest: it builds golden from its own source
-// (Options.Golden) in the Go image and runs golden bump there, against the
-// configured repository (gitops.repo, branch gitops.branch), in the path of
-// the environment gitops.staging (default "staging"), for the image
-// image.repository at the image's tag and digest. The token reaches the
-// container only as a secret variable. golden bump clones, commits and
-// pushes, retrying when the branch moved; an environment that already runs
-// the image is no change.
+// published with digest, in this process (package promote's Bump: clone,
+// edit, commit with trailers, push, retrying when the branch moved):
+// the configured repository (gitops.repo, branch gitops.branch), the
+// path of the environment gitops.staging (default "staging"), the image
+// image.repository at the image's tag and digest. An environment that
+// already runs the image is no change.
 func (p *Pipeline) Bump(ctx context.Context, digest string, git GitCredentials) (*BumpResult, error) {
-	start := p.now()
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	if p.opts.Golden == nil {
-		return nil, exitcode.Inputf("bump: golden's source is not available (Options.Golden) to build golden bump from")
-	}
-	if !digestRE.MatchString(digest) {
-		return nil, exitcode.Inputf("bump: digest %q: want sha256:<64 hex digits>", digest)
-	}
-	repo, err := imageRepository(p.cfg.Image.Repository)
-	if err != nil {
-		return nil, err
-	}
-	envName, env, err := stagingEnvironment(p.cfg)
-	if err != nil {
-		return nil, err
-	}
-
-	ctr := GoldenContainer(p.client, p.cfg.ToolImage("go"), p.opts.Golden).
-		WithDirectory(OutPath, p.client.Directory()).
-		WithWorkdir(OutPath).
-		// Never reuse an earlier bump from the engine's cache: the GitOps
-		// repository has moved on since.
-		WithEnvVariable("GOLDEN_BUMP_AT", p.now().UTC().Format(time.RFC3339Nano))
+	auth := git.Auth
 	if git.Token != nil {
-		ctr = ctr.WithSecretVariable("GOLDEN_GIT_TOKEN", git.Token)
+		tok, err := git.Token.Plaintext(ctx)
+		if err != nil {
+			return nil, engineError("reading the GitOps token", err)
+		}
+		auth.Token = tok
 	}
-	if git.Username != "" {
-		ctr = ctr.WithEnvVariable("GOLDEN_GIT_USERNAME", git.Username)
-	}
-	argv := BumpCommand(BumpCommandOptions{
-		Golden:       goldenBinary,
-		Repo:         p.cfg.GitOps.Repo,
-		Base:         p.cfg.GitOps.Branch,
-		Path:         env.Path,
-		Image:        repo,
-		Tag:          bumpTag(p.opts.GitTag, p.opts.Commit, p.opts.Branch),
-		Digest:       digest,
-		SourceCommit: p.opts.Commit,
-		Result:       bumpResult,
+	return bump(ctx, BumpOptions{
+		Config: p.cfg, Digest: digest, Auth: auth,
+		Commit: p.opts.Commit, Branch: p.opts.Branch, GitTag: p.opts.GitTag,
+		Progress: p.opts.Progress, Now: p.now,
 	})
-	_, run, err := p.exec(ctx, StageBump, ctr, argv, execOpts{Outputs: []string{bumpResult}})
+}
+
+// BumpOptions are what bump needs, all of it plain.
+type BumpOptions struct {
+	Config *config.Config
+	// Digest is the published image's digest.
+	Digest string
+	// Auth authenticates to the GitOps repository.
+	Auth gitrepo.Auth
+	// Commit, Branch and GitTag are the revision built: the tag written
+	// next to the digest and the Golden-Source-Commit trailer.
+	Commit, Branch, GitTag string
+	// Progress receives progress lines, without credentials.
+	Progress io.Writer
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// bump is Bump without the engine: validate, then promote.Bump, then the
+// stage. A bump that could not be pushed for bad input (a path that is not
+// in the repository, refused credentials) or an unreachable server is an
+// error of that class; the stage records the rest.
+func bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
+	start := o.Now()
+	if !digestRE.MatchString(o.Digest) {
+		return nil, exitcode.Inputf("bump: digest %q: want sha256:<64 hex digits>", o.Digest)
+	}
+	repo, err := imageRepository(o.Config.Image.Repository)
 	if err != nil {
 		return nil, err
 	}
-	res, err := bumpStage(run, bumpResult)
+	envName, env, err := stagingEnvironment(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	var progress io.Writer = io.Discard
+	if o.Progress != nil {
+		progress = prefixWriter{o.Progress, "golden: bump: "}
+	}
+	res, err := promote.Bump(ctx, promote.BumpOptions{
+		Repo: promote.Repo{
+			URL: o.Config.GitOps.Repo, Base: o.Config.GitOps.Branch, Auth: o.Auth, Progress: progress,
+		},
+		Path:         env.Path,
+		Image:        gitops.Image{Name: repo, Tag: bumpTag(o.GitTag, o.Commit, o.Branch), Digest: o.Digest},
+		SourceCommit: o.Commit,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("bump %s: %w", envName, err)
 	}
-	p.stageTimes(&res.Stage, start)
-	return res, nil
+	r := result.New(start)
+	res.Record(r)
+	out := &BumpResult{
+		Commit:  r.Outputs["commit"],
+		Changed: res.Pushed,
+		Outputs: r.Outputs,
+		Stage: result.Stage{
+			Name: StageBump, Status: result.Passed, Summary: res.Summary(),
+			StartedAt: start.UTC(), Seconds: o.Now().Sub(start).Seconds(),
+		},
+	}
+	return out, nil
+}
+
+// prefixWriter writes to w with a prefix before each write: promote's
+// progress comes a line a write.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix+string(b)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // stagingEnvironment is the environment bumped after publish:
@@ -137,98 +175,4 @@ func bumpTag(gitTag, commit, branch string) string {
 		return ""
 	}
 	return tags[0]
-}
-
-// bumpStage assembles the bump stage from the result file golden bump
-// recorded, classified by its exit code: 0 and 1 are outcomes, 2 is bad
-// input (a path that is not in the repository, an image the manifests do
-// not name) and 3 the git server.
-func bumpStage(run *toolRun, path string) (*BumpResult, error) {
-	data, ok := run.file(path)
-	if !ok {
-		return nil, toolFailed("golden bump", run.ExitCode, run.Stderr)
-	}
-	r, err := result.Read(strings.NewReader(data), baseName(path))
-	if err != nil {
-		return nil, exitcode.InfraError(err)
-	}
-	st, ok := r.Stage(StageBump)
-	if !ok {
-		return nil, exitcode.Infraf("golden bump recorded no %q stage in %s", StageBump, baseName(path))
-	}
-	switch run.ExitCode {
-	case 0, 1:
-	case 2:
-		return nil, exitcode.InputError(errors.New(st.Error))
-	default:
-		return nil, exitcode.InfraError(errors.New(st.Error))
-	}
-	res := &BumpResult{Outputs: r.Outputs, Stage: st}
-	if res.Outputs == nil {
-		res.Outputs = map[string]string{}
-	}
-	res.Commit = res.Outputs["commit"]
-	res.Changed = res.Outputs["changed"] == "true"
-	return res, nil
-}
-
-// GoldenBinary is where GoldenContainer puts the golden command.
-const GoldenBinary = goldenBinary
-
-// GoldenContainer is a container of goImage with the golden command at
-// GoldenBinary, built from golden's source directory golden with the Go
-// caches mounted. The build is an exec of its own, cached by the engine for
-// one golden source; the container golden runs in has no caches mounted.
-func GoldenContainer(client *dagger.Client, goImage string, golden *dagger.Directory) *dagger.Container {
-	bin := withGoCaches(client, client.Container().From(goImage)).
-		WithEnvVariable("CGO_ENABLED", "0").
-		WithMountedDirectory(goldenSourcePath, golden).
-		WithWorkdir(goldenSourcePath).
-		WithExec(GoldenBuildCommand(goldenBinary)).
-		File(goldenBinary)
-	return client.Container().From(goImage).WithFile(goldenBinary, bin)
-}
-
-// GoldenBuildCommand is the command line that builds the golden command
-// from golden's module root into out.
-func GoldenBuildCommand(out string) []string {
-	return []string{"go", "build", "-trimpath", "-o", out, "./cmd/golden"}
-}
-
-// BumpCommandOptions are the arguments of golden bump.
-type BumpCommandOptions struct {
-	// Golden is the golden binary (default "golden").
-	Golden string
-	// Repo is the GitOps repository's URL or path; Base its branch
-	// (default: the remote's HEAD).
-	Repo, Base string
-	// Path is the environment's directory or file in the repository.
-	Path string
-	// Image is the image name as the manifests know it; Tag and Digest
-	// its new tag and digest (at least one).
-	Image, Tag, Digest string
-	// SourceCommit is the application commit the image was built from.
-	SourceCommit string
-	// Result is the result file golden bump records into.
-	Result string
-}
-
-// BumpCommand is the command line of golden bump. Credentials are never
-// arguments: golden bump reads them from its environment
-// (GOLDEN_GIT_TOKEN, ...).
-func BumpCommand(o BumpCommandOptions) []string {
-	golden := o.Golden
-	if golden == "" {
-		golden = "golden"
-	}
-	argv := []string{golden, "bump", "--repo=" + o.Repo, "--path=" + o.Path, "--image=" + o.Image}
-	for _, f := range []struct{ flag, value string }{
-		{"base", o.Base}, {"tag", o.Tag}, {"digest", o.Digest},
-		{"source-commit", o.SourceCommit}, {"result", o.Result},
-	} {
-		if f.value != "" {
-			argv = append(argv, "--"+f.flag+"="+f.value)
-		}
-	}
-	return argv
 }

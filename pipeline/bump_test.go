@@ -1,38 +1,17 @@
 package pipeline
 
 import (
-	"os"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
+	"time"
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/internal/testtool"
 	"github.com/goldenci/golden/result"
 )
-
-func TestBumpCommand(t *testing.T) {
-	t.Parallel()
-	got := BumpCommand(BumpCommandOptions{
-		Repo: "https://github.com/acme/gitops.git", Base: "main", Path: "overlays/staging",
-		Image: "ghcr.io/acme/api", Tag: "sha-0123456789ab", Digest: fakeDigest,
-		SourceCommit: "0123456789abcdef", Result: "/golden/out/bump.json",
-	})
-	want := []string{"golden", "bump", "--repo=https://github.com/acme/gitops.git", "--path=overlays/staging",
-		"--image=ghcr.io/acme/api", "--base=main", "--tag=sha-0123456789ab", "--digest=" + fakeDigest,
-		"--source-commit=0123456789abcdef", "--result=/golden/out/bump.json"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("argv (-want +got):\n%s", diff)
-	}
-	got = BumpCommand(BumpCommandOptions{Golden: "/usr/local/bin/golden", Repo: "r", Path: "p", Image: "i", Digest: fakeDigest})
-	want = []string{"/usr/local/bin/golden", "bump", "--repo=r", "--path=p", "--image=i", "--digest=" + fakeDigest}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("minimal argv (-want +got):\n%s", diff)
-	}
-}
 
 func TestBumpTag(t *testing.T) {
 	t.Parallel()
@@ -62,24 +41,6 @@ func TestStagingEnvironment(t *testing.T) {
 	}
 }
 
-// buildGolden builds golden from this checkout with GoldenBuildCommand.
-// The module stays read-only (-mod=readonly): the build never edits
-// go.mod or go.sum.
-func buildGolden(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds golden: not in -short mode")
-	}
-	goBin := testtool.LookPath(t, "go")
-	bin := filepath.Join(t.TempDir(), "golden")
-	env := []string{"CGO_ENABLED=0", "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly"}
-	run := hostRun(t, testtool.Root(), env, goBin, GoldenBuildCommand(bin), "")
-	if run.ExitCode != 0 {
-		t.Fatalf("%s exited %d:\n%s", strings.Join(GoldenBuildCommand(bin), " "), run.ExitCode, run.Stderr)
-	}
-	return bin
-}
-
 // gitopsRepo makes a bare GitOps repository with a kustomize staging
 // overlay naming ghcr.io/acme/api, and returns its path.
 func gitopsRepo(t *testing.T) string {
@@ -102,30 +63,26 @@ images:
 	return bare
 }
 
-// TestBumpOnHost runs golden bump, built with GoldenBuildCommand, with the
-// exact command line Bump runs, against a real git repository, and
-// assembles the bump stage from the result file it records.
-func TestBumpOnHost(t *testing.T) {
+// TestBumpInProcess runs the staging bump as Bump does, in this process,
+// against a real git repository.
+func TestBumpInProcess(t *testing.T) {
 	t.Parallel()
-	golden := buildGolden(t)
 	bare := gitopsRepo(t)
-	out := t.TempDir()
-	bump := func(path string) *toolRun {
-		resultFile := filepath.Join(out, "bump.json")
-		_ = os.Remove(resultFile)
-		argv := BumpCommand(BumpCommandOptions{
-			Golden: golden, Repo: bare, Base: "main", Path: path, Image: "ghcr.io/acme/api",
-			Tag: "sha-0123456789ab", Digest: fakeDigest, SourceCommit: "0123456789abcdef0123456789abcdef01234567",
-			Result: resultFile,
+	cfg := testConfig()
+	cfg.Image.Repository = "ghcr.io/acme/api"
+	cfg.GitOps.Repo = bare
+	cfg.GitOps.Branch = "main"
+	var progress testtool.SyncBuffer
+	run := func(c *config.Config) (*BumpResult, error) {
+		return bump(context.Background(), BumpOptions{
+			Config: c, Digest: fakeDigest, Commit: "0123456789abcdef0123456789abcdef01234567", Branch: "main",
+			Progress: &progress, Now: time.Now,
 		})
-		env := []string{"HOME=" + t.TempDir(), "GIT_CONFIG_GLOBAL=/dev/null", "GOLDEN_GIT_TOKEN=", "GITHUB_SHA=", "CI_COMMIT_SHA="}
-		return hostRun(t, out, env, golden, argv, "", resultFile)
 	}
 
-	run := bump("overlays/staging")
-	res, err := bumpStage(run, filepath.Join(out, "bump.json"))
+	res, err := run(cfg)
 	if err != nil {
-		t.Fatalf("%v\n%s", err, run.Stderr)
+		t.Fatalf("%v\n%s", err, progress.String())
 	}
 	if res.Stage.Status != result.Passed || !res.Changed || len(res.Commit) != 40 || res.Outputs["branch"] != "main" {
 		t.Fatalf("bump result %+v", res)
@@ -137,33 +94,28 @@ func TestBumpOnHost(t *testing.T) {
 	if !strings.Contains(manifest, "newTag: sha-0123456789ab") || !strings.Contains(manifest, "digest: "+fakeDigest) {
 		t.Errorf("kustomization after the bump:\n%s", manifest)
 	}
+	if msg := git(t, bare, "log", "-1", "--format=%B", "main"); !strings.Contains(msg, "Golden-Source-Commit: 0123456789abcdef0123456789abcdef01234567") {
+		t.Errorf("commit message:\n%s", msg)
+	}
 
 	// Again: the environment already runs the image.
-	run = bump("overlays/staging")
-	res2, err := bumpStage(run, filepath.Join(out, "bump.json"))
+	res2, err := run(cfg)
 	if err != nil || res2.Changed || res2.Commit != res.Commit || res2.Stage.Status != result.Passed {
 		t.Errorf("second bump %+v, %v", res2, err)
 	}
 
-	// A path that is not in the repository is bad input.
-	run = bump("overlays/nope")
-	if _, err := bumpStage(run, filepath.Join(out, "bump.json")); exitcode.Code(err) != exitcode.Usage || !strings.Contains(err.Error(), "overlays/nope") {
-		t.Errorf("bump of a missing path: exit %d, err %v\n%s", run.ExitCode, err, run.Stderr)
+	// A path that is not in the repository is bad input; an unreachable
+	// repository is infrastructure.
+	missing := testConfig()
+	*missing = *cfg
+	missing.GitOps.Environments = map[string]config.Environment{"staging": {Path: "overlays/nope"}}
+	if _, err := run(missing); exitcode.Code(err) != exitcode.Usage || !strings.Contains(err.Error(), "overlays/nope") {
+		t.Errorf("bump of a missing path: %v", err)
 	}
-}
-
-func TestBumpStageWithoutResult(t *testing.T) {
-	t.Parallel()
-	_, err := bumpStage(&toolRun{ExitCode: 127, Stderr: "golden: not found\n"}, "/golden/out/bump.json")
-	if exitcode.Code(err) != exitcode.Usage || !strings.Contains(err.Error(), "golden bump failed (exit code 127):\ngolden: not found") {
-		t.Errorf("err = %v", err)
-	}
-	_, err = bumpStage(&toolRun{ExitCode: 3, Files: map[string]string{"/b.json": `{"schemaVersion": 1, "stages": []}`}}, "/b.json")
-	if exitcode.Code(err) != exitcode.Infra || !strings.Contains(err.Error(), `no "bump" stage`) {
-		t.Errorf("err = %v", err)
-	}
-	_, err = bumpStage(&toolRun{ExitCode: 3, Files: map[string]string{"/b.json": `{"schemaVersion": 1, "stages": [{"name": "bump", "status": "error", "error": "pushing: connection refused"}]}`}}, "/b.json")
-	if exitcode.Code(err) != exitcode.Infra || err.Error() != "pushing: connection refused" {
-		t.Errorf("err = %v", err)
+	gone := testConfig()
+	*gone = *cfg
+	gone.GitOps.Repo = "http://127.0.0.1:1/gitops.git"
+	if _, err := run(gone); exitcode.Code(err) != exitcode.Infra {
+		t.Errorf("bump of an unreachable repository: exit %d, %v", exitcode.Code(err), err)
 	}
 }

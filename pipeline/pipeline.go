@@ -80,10 +80,6 @@ type Options struct {
 	Created time.Time
 	// Progress receives one line per step (optional).
 	Progress io.Writer
-	// Golden is golden's own source tree (the module root, with go.mod),
-	// from which Bump builds the golden command it runs. Only Bump needs
-	// it.
-	Golden *dagger.Directory
 	// SourceDir is the source's path on this host when it has one (the
 	// golden ci runner). Coverage analysis then reads it directly, and patch
 	// coverage (config coverage.patchBase) can read its git history;
@@ -92,6 +88,19 @@ type Options struct {
 	SourceDir string
 	// Now is the clock for stage times (default time.Now).
 	Now func() time.Time
+	// Netrc and Npmrc are the credentials of the package managers in the
+	// tool containers (optional): a netrc for Go modules and pip indexes,
+	// an npmrc for npm registries. They reach the containers only as
+	// mounted secrets.
+	Netrc, Npmrc *dagger.Secret
+	// CACerts is the PEM bundle the tool containers trust instead of their
+	// images' own (optional; default the source's file config caCerts
+	// names, if any).
+	CACerts *dagger.File
+	// TrivyDB is a pre-seeded Trivy cache directory (db/, java-db/,
+	// policy/), for scans without any download (optional): the scans use
+	// it instead of the cache volume and download nothing.
+	TrivyDB *dagger.Directory
 }
 
 // Pipeline runs golden's stages on one source directory.
@@ -149,13 +158,34 @@ func (p *Pipeline) cache(name string) *dagger.CacheVolume {
 // pinned by tag and digest unless the configuration overrides it, with the
 // source mounted as the working directory and an empty OutPath.
 func (p *Pipeline) tool(key string) *dagger.Container {
-	return p.client.Container().
-		From(p.cfg.ToolImage(key)).
-		// Tools print less noise and never prompt in CI mode.
-		WithEnvVariable("CI", "true").
+	return p.withToolEnv(p.client.Container().From(p.cfg.ToolImage(key))).
 		WithDirectory(OutPath, p.client.Directory()).
 		WithMountedDirectory(SourcePath, p.source).
 		WithWorkdir(SourcePath)
+}
+
+// withToolEnv gives a tool container what ToolEnv says: the
+// configuration's variables, the CA bundle and the package managers'
+// credentials, mounted as secrets.
+func (p *Pipeline) withToolEnv(c *dagger.Container) *dagger.Container {
+	ca := p.opts.CACerts
+	if ca == nil && p.cfg.CACerts != "" {
+		ca = p.source.File(p.cfg.CACerts)
+	}
+	te := ToolEnv(p.cfg, ToolSecrets{CACerts: ca != nil, Netrc: p.opts.Netrc != nil, Npmrc: p.opts.Npmrc != nil})
+	for _, v := range te.Vars {
+		c = c.WithEnvVariable(v.Name, v.Value)
+	}
+	if ca != nil {
+		c = c.WithMountedFile(te.CACertsPath, ca)
+	}
+	if p.opts.Netrc != nil {
+		c = c.WithMountedSecret(te.NetrcPath, p.opts.Netrc)
+	}
+	if p.opts.Npmrc != nil {
+		c = c.WithMountedSecret(te.NpmrcPath, p.opts.Npmrc)
+	}
+	return c
 }
 
 // withGoCaches mounts the Go module and build caches; the variables make
@@ -331,23 +361,4 @@ func (p *Pipeline) hostTree(ctx context.Context, include []string) (string, func
 func (p *Pipeline) stageTimes(st *result.Stage, start time.Time) {
 	st.StartedAt = start.UTC()
 	st.Seconds = p.now().Sub(start).Seconds()
-}
-
-// StageError turns a stage's verdict into an error, for callers (such as a
-// Dagger module function) that fail on a failed gate: nil when the stage
-// passed or was skipped, a gate error (exit 1) when it failed, and an
-// infrastructure error (exit 3) when it errored. The message is the
-// stage's error, else its summary.
-func StageError(s result.Stage) error {
-	msg := s.Error
-	if msg == "" {
-		msg = s.Summary
-	}
-	switch s.Status {
-	case result.Passed, result.Skipped:
-		return nil
-	case result.Failed:
-		return exitcode.Gatef("%s failed: %s", s.Name, msg)
-	}
-	return exitcode.Infraf("%s errored: %s", s.Name, msg)
 }

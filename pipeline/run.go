@@ -91,7 +91,7 @@ type stager interface {
 	Lint(ctx context.Context) (*LintResult, error)
 	Test(ctx context.Context) (*TestResult, error)
 	Scan(ctx context.Context) (*ScanResult, error)
-	Build(ctx context.Context) (*BuildResult, error)
+	Build(ctx context.Context, o BuildOptions) (*BuildResult, error)
 	ScanImage(ctx context.Context, b *BuildResult) (*ScanResult, error)
 	Publish(ctx context.Context, b *BuildResult, creds Credentials) (*PublishResult, error)
 	Bump(ctx context.Context, digest string, git GitCredentials) (*BumpResult, error)
@@ -108,8 +108,10 @@ var _ stager = (*Pipeline)(nil)
 //   - then the staging bump, when asked for, after a publish, on the main
 //     branch.
 //
-// A source without a Dockerfile skips build and scan-image unless publish
-// was asked for. The run records the coverage, the image (name, digest,
+// Without publish, build builds only the first platform, the one the
+// image scan scans. A source without a Dockerfile that is not a Go service
+// (which is built natively) skips build and scan-image unless publish was
+// asked for. The run records the coverage, the image (name, digest,
 // tags) and the outputs coverage, coverage_patch, digest, image (name@digest),
 // tags, version, and gitops_commit, gitops_changed, gitops_branch,
 // gitops_compare_url from the bump.
@@ -272,7 +274,13 @@ func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, 
 		}
 		start := st.now()
 		env.logf("%s: started", StageBuild)
-		res, err := s.Build(ctx)
+		// Without a publish only the platform the image scan scans is
+		// built.
+		var bo BuildOptions
+		if !o.Publish && len(cfg.Image.Platforms) > 1 {
+			bo.Platforms = cfg.Image.Platforms[:1]
+		}
+		res, err := s.Build(ctx, bo)
 		if errors.Is(err, ErrNoDockerfile) && !o.Publish {
 			st.skip(StageBuild, "no Dockerfile in the source")
 			st.skip(StageScanImage, "no image built")

@@ -37,6 +37,8 @@ type fakeStages struct {
 	// published receives the build Publish was given.
 	published *BuildResult
 	bumped    string
+	// buildPlatforms are the platforms Build was asked for.
+	buildPlatforms []string
 }
 
 func (f *fakeStages) called(name string) {
@@ -97,7 +99,10 @@ func (f *fakeStages) Scan(context.Context) (*ScanResult, error) {
 	return &ScanResult{Stage: result.Stage{Name: StageScan, Status: orPassed(f.scanStatus)}}, nil
 }
 
-func (f *fakeStages) Build(context.Context) (*BuildResult, error) {
+func (f *fakeStages) Build(_ context.Context, o BuildOptions) (*BuildResult, error) {
+	f.mu.Lock()
+	f.buildPlatforms = o.Platforms
+	f.mu.Unlock()
 	f.called(StageBuild)
 	if f.buildErr != nil {
 		return nil, f.buildErr
@@ -373,6 +378,37 @@ func TestRunRecordsImageAndCoverage(t *testing.T) {
 	}
 }
 
+// TestRunBuildsTheScannedPlatformOnly: without publish only the first
+// platform is built (the one the image scan scans); a publish builds
+// every configured one.
+func TestRunBuildsTheScannedPlatformOnly(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Image.Platforms = []string{"linux/amd64", "linux/arm64"}
+	for _, tc := range []struct {
+		publish bool
+		want    []string
+	}{{false, []string{"linux/amd64"}}, {true, nil}} {
+		fake := &fakeStages{}
+		if _, err := run(context.Background(), fake, runEnv{cfg: cfg, opts: Options{Branch: "main"}}, RunOptions{Publish: tc.publish}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(fake.buildPlatforms, tc.want) {
+			t.Errorf("publish %v: Build got platforms %v, want %v (nil: every configured one)", tc.publish, fake.buildPlatforms, tc.want)
+		}
+	}
+}
+
+func TestBuildSummary(t *testing.T) {
+	t.Parallel()
+	if got := buildSummary("Dockerfile", []string{"linux/amd64"}, []string{"sha-0123456789ab", "main"}); got != "built Dockerfile for linux/amd64; tags sha-0123456789ab, main" {
+		t.Errorf("with tags: %q", got)
+	}
+	if got := buildSummary("go .", []string{"linux/amd64", "linux/arm64"}, nil); got != "built go . for linux/amd64, linux/arm64; no tags (no commit, branch or tag known: nothing to publish under)" {
+		t.Errorf("without tags: %q", got)
+	}
+}
+
 func TestRunOptionsValidate(t *testing.T) {
 	t.Parallel()
 	noRepo := testConfig()
@@ -448,7 +484,7 @@ func TestNewWithoutClient(t *testing.T) {
 		"lint":    func() error { _, err := p.Lint(context.Background()); return err },
 		"test":    func() error { _, err := p.Test(context.Background()); return err },
 		"scan":    func() error { _, err := p.Scan(context.Background()); return err },
-		"build":   func() error { _, err := p.Build(context.Background()); return err },
+		"build":   func() error { _, err := p.Build(context.Background(), BuildOptions{}); return err },
 		"publish": func() error { _, err := p.Publish(context.Background(), nil, Credentials{}); return err },
 		"bump":    func() error { _, err := p.Bump(context.Background(), fakeDigest, GitCredentials{}); return err },
 		"run":     func() error { _, err := p.Run(context.Background(), RunOptions{}); return err },
@@ -462,3 +498,22 @@ func TestNewWithoutClient(t *testing.T) {
 // nonNilSecret is a secret for option checks, which only look at whether
 // one is given.
 func nonNilSecret() *dagger.Secret { return &dagger.Secret{} }
+
+func TestStageErrorNamesWhatFailed(t *testing.T) {
+	t.Parallel()
+	st := result.Stage{Name: "scan", Status: result.Failed, Summary: "1 finding at CRITICAL,HIGH fails the gate",
+		Findings: []result.Finding{
+			{Severity: result.Medium, RuleID: "DS002", File: "Dockerfile", Title: "Image user should not be 'root'"},
+			{Severity: result.Critical, RuleID: "CVE-2021-44228", File: "pom.xml", Line: 12, Package: "log4j-core",
+				InstalledVersion: "2.14.1", FixedVersion: "2.15.0", Title: "log4j-core: remote code execution"},
+		},
+		Tests: []result.TestCase{{Suite: "example.com/api", Name: "TestOK", Status: result.Passed}, {Suite: "example.com/api", Name: "TestAdd", Status: result.Failed}},
+	}
+	want := "scan failed: 1 finding at CRITICAL,HIGH fails the gate" +
+		"\n  FAIL example.com/api TestAdd" +
+		"\n  CRITICAL CVE-2021-44228 pom.xml:12 log4j-core 2.14.1 (fixed in 2.15.0): log4j-core: remote code execution" +
+		"\n  MEDIUM DS002 Dockerfile: Image user should not be 'root'"
+	if err := StageError(st); err == nil || err.Error() != want {
+		t.Errorf("StageError:\n got %v\nwant %s", err, want)
+	}
+}

@@ -95,14 +95,19 @@ func (p *Pipeline) ScanImage(ctx context.Context, b *BuildResult) (*ScanResult, 
 	return res, nil
 }
 
-// trivyContainer is the Trivy image with its cache volume and an empty
-// ignore file. The volume is LOCKED: the file system scan and the image
+// trivyContainer is the Trivy image with its cache volume (or the
+// pre-seeded DB, Options.TrivyDB) and an empty ignore file. The volume is LOCKED: the file system scan and the image
 // scan may run at once, and two Trivy processes must not download the DB
 // into one directory together.
 func (p *Pipeline) trivyContainer() *dagger.Container {
-	return p.tool("trivy").
-		WithMountedCache(trivyCacheDir, p.cache("trivy"), dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeLocked}).
-		WithNewFile(emptyIgnore, "")
+	c := p.tool("trivy")
+	if p.opts.TrivyDB != nil {
+		// A pre-seeded DB: a copy, so that scans at once do not share it.
+		c = c.WithDirectory(trivyCacheDir, p.opts.TrivyDB)
+	} else {
+		c = c.WithMountedCache(trivyCacheDir, p.cache("trivy"), dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeLocked})
+	}
+	return c.WithNewFile(emptyIgnore, "")
 }
 
 // trivyOptions are the Trivy flags of the configuration. Severities are
@@ -110,14 +115,19 @@ func (p *Pipeline) trivyContainer() *dagger.Container {
 // ignore file is empty for the same reason: the gate applies the
 // repository's own, and counts what it ignores.
 func (p *Pipeline) trivyOptions(output string) toolcmd.TrivyOptions {
+	sc := p.cfg.Scan
 	return toolcmd.TrivyOptions{
-		Scanners:         p.cfg.Scan.Scanners,
-		CacheDir:         trivyCacheDir,
-		DBRepository:     p.cfg.Scan.DBRepository,
-		JavaDBRepository: p.cfg.Scan.JavaDBRepository,
-		Output:           output,
-		Format:           "json",
-		IgnoreFile:       emptyIgnore,
+		Scanners:               sc.Scanners,
+		CacheDir:               trivyCacheDir,
+		DBRepository:           sc.DBRepository,
+		JavaDBRepository:       sc.JavaDBRepository,
+		ChecksBundleRepository: sc.ChecksBundleRepository,
+		Insecure:               sc.Insecure,
+		SkipDBUpdate:           sc.SkipDBUpdate || p.opts.TrivyDB != nil,
+		SkipDirs:               sc.SkipDirs,
+		Output:                 output,
+		Format:                 "json",
+		IgnoreFile:             emptyIgnore,
 	}
 }
 

@@ -328,7 +328,8 @@ func gatesSet(c config.CoverageConfig) bool {
 
 // coverageStage analyzes a coverage profile over the source tree in dir
 // and gates it with the configured minimums. Patch coverage needs the
-// tree's git history (withGit); without it a patchBase only warns.
+// tree's git history (withGit); without it a patchBase only warns, and a
+// patchMin is an error (exit 2): its gate cannot be checked.
 func coverageStage(ctx context.Context, profile, name string, format coverage.Format, dir string, cfg config.CoverageConfig, withGit bool) (*result.Coverage, result.Stage, []string, error) {
 	st := result.Stage{Name: StageCoverage}
 	prof, err := coverage.Parse(strings.NewReader(profile), name, format)
@@ -351,6 +352,11 @@ func coverageStage(ctx context.Context, profile, name string, format coverage.Fo
 			return nil, st, nil, err
 		}
 		warnings = append(warnings, patch.Warnings...)
+	case cfg.PatchMin != nil:
+		// A gate that cannot be checked must not pass silently.
+		return nil, st, nil, exitcode.Inputf("coverage.patchMin is set, but patch coverage since %s cannot be computed: "+
+			"the source's git history is not available here (a Dagger module's source has no .git); run golden ci in the checkout, "+
+			"or leave patchMin to the runner (--set coverage.patchMin=null)", cfg.PatchBase)
 	case cfg.PatchBase != "":
 		warnings = append(warnings, fmt.Sprintf("patch coverage since %s not computed: the source's git history is not available here", cfg.PatchBase))
 	}

@@ -109,11 +109,17 @@ func TestGoTestStageAndCoverage(t *testing.T) {
 		}
 	}
 
-	// A patch base without the git history warns and gates nothing.
+	// A patch base without the git history warns and gates nothing; a
+	// patch minimum that cannot be checked is an error.
 	_, cst, warnings, err := coverageStage(context.Background(), data, "cover.out", coverage.FormatGo, dir,
-		config.CoverageConfig{PatchBase: "origin/main", PatchMin: pct(90)}, false)
+		config.CoverageConfig{PatchBase: "origin/main"}, false)
 	if err != nil || cst.Status != result.Passed || len(warnings) != 1 || !strings.Contains(warnings[0], "patch coverage since origin/main not computed") {
 		t.Errorf("patch without git: %+v, %v, %v", cst, warnings, err)
+	}
+	_, _, _, err = coverageStage(context.Background(), data, "cover.out", coverage.FormatGo, dir,
+		config.CoverageConfig{PatchBase: "origin/main", PatchMin: pct(90)}, false)
+	if exitcode.Code(err) != exitcode.Usage || !strings.Contains(err.Error(), "coverage.patchMin is set") {
+		t.Errorf("patch minimum without git: %v", err)
 	}
 }
 

@@ -186,9 +186,8 @@ func Bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 // registry.example.com/acme/go-service.
 func shortName(name string) string { return path.Base(name) }
 
-// shortDigest abbreviates a digest for a subject line:
-// sha256:0123456789ab….
-func shortDigest(d string) string {
+// ShortDigest abbreviates a digest for people: sha256:0123456789ab….
+func ShortDigest(d string) string {
 	algo, hex, ok := strings.Cut(d, ":")
 	if !ok || len(hex) <= 12 {
 		return d
@@ -212,7 +211,7 @@ func shortRef(img gitops.Image) string {
 		if b.Len() > 0 {
 			b.WriteString("@")
 		}
-		b.WriteString(shortDigest(img.Digest))
+		b.WriteString(ShortDigest(img.Digest))
 	}
 	return b.String()
 }

@@ -211,8 +211,8 @@ func TestShortRef(t *testing.T) {
 			t.Errorf("shortRef(%+v) = %q, want %q", tc.img, got, tc.want)
 		}
 	}
-	if got := shortDigest("sha256:abc"); got != "sha256:abc" {
-		t.Errorf("shortDigest = %q", got)
+	if got := ShortDigest("sha256:abc"); got != "sha256:abc" {
+		t.Errorf("ShortDigest = %q", got)
 	}
 }
 

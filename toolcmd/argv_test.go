@@ -70,13 +70,17 @@ func TestArgv(t *testing.T) {
 		{"trivy fs, everything", TrivyFS(TrivyOptions{
 			Scanners: []string{"vuln", "secret", "misconfig"}, Severity: []string{"HIGH", "CRITICAL"},
 			CacheDir: "/cache/trivy", DBRepository: "mirror.local/trivy-db:2", JavaDBRepository: "mirror.local/trivy-java-db:1",
-			ChecksBundleRepository: "mirror.local/trivy-checks:2", Output: "/out/trivy.json",
+			ChecksBundleRepository: "mirror.local/trivy-checks:2", Output: "/out/trivy.json", Insecure: true,
 			SkipDBUpdate: true, SkipDirs: []string{"node_modules", "testdata"}, IgnoreFile: "/out/empty.trivyignore",
 		}, "."),
 			"trivy fs --format=json --output=/out/trivy.json --scanners=vuln,secret,misconfig --severity=HIGH,CRITICAL --cache-dir=/cache/trivy" +
 				" --db-repository=mirror.local/trivy-db:2 --java-db-repository=mirror.local/trivy-java-db:1 --checks-bundle-repository=mirror.local/trivy-checks:2" +
-				" --skip-db-update --skip-java-db-update --skip-check-update --skip-dirs=node_modules --skip-dirs=testdata" +
+				" --insecure --skip-db-update --skip-java-db-update --skip-check-update --skip-dirs=node_modules --skip-dirs=testdata" +
 				" --ignorefile=/out/empty.trivyignore --exit-code=0 --no-progress --skip-version-check --disable-telemetry ."},
+		{"go build", GoBuild(GoBuildOptions{Output: "/golden/build/app"}),
+			"go build -trimpath -buildvcs=false -ldflags=-s -w -o /golden/build/app ."},
+		{"go build, version", GoBuild(GoBuildOptions{Package: "./cmd/api", Output: "/out/api", Version: "v1.2.3"}),
+			"go build -trimpath -buildvcs=false -ldflags=-s -w -X main.version=v1.2.3 -o /out/api ./cmd/api"},
 		{"trivy fs, defaults", TrivyFS(TrivyOptions{}, "/src"),
 			"trivy fs --format=json --exit-code=0 --no-progress --skip-version-check --disable-telemetry /src"},
 		{"trivy image", TrivyImage(TrivyOptions{Scanners: []string{"vuln", "secret"}, Format: "sarif", Output: "/out/image.sarif"}, "/out/image.tar"),

@@ -331,7 +331,9 @@ func TestTrivyFSContract(t *testing.T) {
 		Scanners:     []string{"vuln", "secret", "misconfig"},
 		CacheDir:     cache,
 		SkipDBUpdate: true,
-		IgnoreFile:   writeEmptyIgnore(t),
+		// Accepted with a pre-seeded DB too (nothing is downloaded).
+		Insecure:   true,
+		IgnoreFile: writeEmptyIgnore(t),
 	}
 
 	t.Run("clean example", func(t *testing.T) {
@@ -647,7 +649,7 @@ func TestNpmCIContract(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		if os.Getenv("CI") != "" {
+		if testtool.Required() {
 			t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
 		}
 		t.Skipf("%s failed (no npm registry?): %v\n%s", strings.Join(argv, " "), err, out)

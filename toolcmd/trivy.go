@@ -22,6 +22,8 @@ type TrivyOptions struct {
 	// ChecksBundleRepository is the OCI repository of the misconfiguration
 	// checks bundle, a mirror like the database ones.
 	ChecksBundleRepository string
+	// Insecure skips the verification of the mirrors' TLS certificates.
+	Insecure bool
 	// Output is the report file; empty means standard output.
 	Output string
 	// Format is the report format; empty means "json" (read it with
@@ -48,7 +50,7 @@ type TrivyOptions struct {
 //
 //	trivy fs --format=json --output=O --scanners=S [--severity=..] [--cache-dir=..]
 //	    [--db-repository=..] [--java-db-repository=..] [--checks-bundle-repository=..]
-//	    [--skip-db-update --skip-java-db-update --skip-check-update]
+//	    [--insecure] [--skip-db-update --skip-java-db-update --skip-check-update]
 //	    [--skip-dirs=..] [--ignorefile=..] --exit-code=0 --no-progress
 //	    --skip-version-check --disable-telemetry DIR
 //
@@ -98,6 +100,9 @@ func trivyFlags(o TrivyOptions) []string {
 	}
 	if o.ChecksBundleRepository != "" {
 		argv = append(argv, "--checks-bundle-repository="+o.ChecksBundleRepository)
+	}
+	if o.Insecure {
+		argv = append(argv, "--insecure")
 	}
 	if o.SkipDBUpdate {
 		argv = append(argv, "--skip-db-update", "--skip-java-db-update", "--skip-check-update")

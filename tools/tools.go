@@ -33,12 +33,14 @@ var imageVars = map[string]string{
 	"trivy":         "TRIVY_IMAGE",
 	"python":        "PYTHON_IMAGE",
 	"node":          "NODE_IMAGE",
+	"base":          "BASE_IMAGE",
 }
 
 // Images returns the pinned container image of every tool, by key: "go",
-// "golangci-lint", "trivy", "python" and "node". Each value is a reference
-// NAME:TAG@sha256:DIGEST from versions.env (GO_IMAGE, GOLANGCI_LINT_IMAGE,
-// TRIVY_IMAGE, PYTHON_IMAGE, NODE_IMAGE). The map is a fresh copy.
+// "golangci-lint", "trivy", "python", "node", and "base", the base image
+// of the native Go build. Each value is a reference NAME:TAG@sha256:DIGEST
+// from versions.env (GO_IMAGE, GOLANGCI_LINT_IMAGE, TRIVY_IMAGE,
+// PYTHON_IMAGE, NODE_IMAGE, BASE_IMAGE). The map is a fresh copy.
 func Images() map[string]string {
 	v := Versions()
 	m := make(map[string]string, len(imageVars))

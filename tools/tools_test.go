@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func TestImagesArePinnedByTagAndDigest(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if got, want := strings.Join(keys, ","), "go,golangci-lint,node,python,trivy"; got != want {
+	if got, want := strings.Join(keys, ","), "base,go,golangci-lint,node,python,trivy"; got != want {
 		t.Errorf("image keys = %s, want %s", got, want)
 	}
 	for key, ref := range imgs {
@@ -134,5 +135,30 @@ func TestShellSourcesTheSameValues(t *testing.T) {
 		if got[k] != want[k] {
 			t.Errorf("%s: shell sees %q, Go sees %q", k, got[k], want[k])
 		}
+	}
+}
+
+// TestExampleDockerfileUsesThePinnedImages: the Go example's Dockerfile
+// builds on GO_IMAGE and runs on BASE_IMAGE, the images golden's native
+// build uses, so that the two ways to build the example agree.
+func TestExampleDockerfileUsesThePinnedImages(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "examples", "go-service", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froms []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "FROM" {
+			ref := f[1]
+			if strings.HasPrefix(ref, "--platform=") && len(f) >= 3 {
+				ref = f[2]
+			}
+			froms = append(froms, ref)
+		}
+	}
+	if want := []string{Image("go"), Image("base")}; !slices.Equal(froms, want) {
+		t.Errorf("examples/go-service/Dockerfile builds FROM %v, want %v (GO_IMAGE, BASE_IMAGE)", froms, want)
 	}
 }

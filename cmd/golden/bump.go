@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/internal/linewriter"
 	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/result"
 )
@@ -166,7 +165,7 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 	}
 
 	started := e.Now()
-	progress := newLinePrefixWriter(e.Stderr, "golden bump: ")
+	progress := linewriter.New(e.Stderr, "golden bump: ")
 	res, err := func() (*promote.BumpResult, error) {
 		if strings.TrimSpace(*image) == "" {
 			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")
@@ -196,153 +195,14 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 	}()
 	progress.Flush()
 	if err == nil {
-		err = printBump(e.Stdout, res)
+		err = res.Print(e.Stdout)
 	}
 	return finish(e, "bump", *resultPath, err, func(r *result.Run) {
 		st := stageFor(e, "bump", started, err)
 		if err == nil {
-			st.Summary = bumpSummary(res)
-			recordBumpOutputs(r, res)
+			st.Summary = res.Summary()
+			res.Record(r)
 		}
 		r.SetStage(st)
 	})
-}
-
-func bumpSummary(res *promote.BumpResult) string {
-	switch {
-	case res.DryRun:
-		return fmt.Sprintf("dry run: %s would run %s", res.Path, res.Ref)
-	case res.Unchanged:
-		return fmt.Sprintf("%s already runs %s", res.Path, res.Ref)
-	}
-	return fmt.Sprintf("%s runs %s (commit %s on %s)", res.Path, res.Ref, shortCommit(res.Commit), res.Branch)
-}
-
-func recordBumpOutputs(r *result.Run, res *promote.BumpResult) {
-	r.SetOutput("image", res.Ref)
-	if res.Image.Digest != "" {
-		r.SetOutput("digest", res.Image.Digest)
-	}
-	if res.Image.Tag != "" {
-		r.SetOutput("version", res.Image.Tag)
-	}
-	recordGitOutputs(r, res.Commit, res.Parent, res.Branch, res.CompareURL, res.Pushed, res.Unchanged)
-}
-
-// recordGitOutputs records commit, changed, branch and compare_url.
-func recordGitOutputs(r *result.Run, commit, parent, branch, compareURL string, pushed, unchanged bool) {
-	switch {
-	case pushed:
-		r.SetOutput("commit", commit)
-	case unchanged:
-		r.SetOutput("commit", parent)
-	}
-	r.SetOutput("changed", fmt.Sprint(pushed))
-	r.SetOutput("branch", branch)
-	if compareURL != "" {
-		r.SetOutput("compare_url", compareURL)
-	}
-}
-
-func printBump(w io.Writer, res *promote.BumpResult) error {
-	var b strings.Builder
-	for _, c := range res.Changes {
-		fmt.Fprintf(&b, "%s\n", c)
-	}
-	name := res.Image.Name
-	switch {
-	case res.DryRun:
-		b.WriteString(res.Diff)
-		fmt.Fprintf(&b, "dry run: would commit %q to %s; nothing pushed\n", commitSubject(res.Message), res.Branch)
-	case res.Unchanged:
-		fmt.Fprintf(&b, "no change: %s already runs %s (%s at %s); nothing committed\n", res.Path, res.Ref, res.Branch, shortCommit(res.Parent))
-	default:
-		fmt.Fprintf(&b, "bumped %s in %s to %s: commit %s pushed to %s", name, res.Path, res.Ref, res.Commit, res.Branch)
-		if res.Attempts > 1 {
-			fmt.Fprintf(&b, " (attempt %d)", res.Attempts)
-		}
-		b.WriteString("\n")
-	}
-	writeBranchHint(&b, res.Branch, res.Base, res.CompareURL, res.DryRun)
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return exitcode.Infraf("writing the output: %w", err)
-	}
-	return nil
-}
-
-// writeBranchHint tells where a pull or merge request can be opened.
-func writeBranchHint(b *strings.Builder, branch, base, compareURL string, dryRun bool) {
-	if branch == base || dryRun {
-		return
-	}
-	fmt.Fprintf(b, "branch: %s (open a pull or merge request into %s)\n", branch, base)
-	if compareURL != "" {
-		fmt.Fprintf(b, "compare: %s\n", compareURL)
-	}
-}
-
-func commitSubject(msg string) string {
-	s, _, _ := strings.Cut(msg, "\n")
-	return s
-}
-
-// shortCommit abbreviates a commit hash.
-func shortCommit(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
-}
-
-// linePrefixWriter writes each line it gets to w with a prefix. Progress
-// that redraws a line with carriage returns ("Counting objects: 40%\r")
-// keeps only the final state of the line.
-type linePrefixWriter struct {
-	mu     sync.Mutex
-	w      io.Writer
-	prefix string
-	buf    bytes.Buffer
-}
-
-func newLinePrefixWriter(w io.Writer, prefix string) *linePrefixWriter {
-	return &linePrefixWriter{w: w, prefix: prefix}
-}
-
-func (p *linePrefixWriter) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.buf.Write(b)
-	for {
-		line, err := p.buf.ReadString('\n')
-		if err != nil {
-			// An incomplete line: keep it for the next write.
-			p.buf.Reset()
-			p.buf.WriteString(line)
-			break
-		}
-		p.emit(line)
-	}
-	return len(b), nil
-}
-
-func (p *linePrefixWriter) emit(line string) {
-	line = strings.TrimRight(line, "\r\n")
-	if i := strings.LastIndexByte(strings.TrimRight(line, "\r"), '\r'); i >= 0 {
-		line = line[i+1:]
-	}
-	line = strings.TrimSpace(line)
-	if line == "" {
-		return
-	}
-	_, _ = fmt.Fprintf(p.w, "%s%s\n", p.prefix, line)
-}
-
-// Flush writes what is left of an incomplete line.
-func (p *linePrefixWriter) Flush() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.buf.Len() > 0 {
-		p.emit(p.buf.String())
-		p.buf.Reset()
-	}
 }

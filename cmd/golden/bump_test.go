@@ -12,6 +12,7 @@ import (
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/gitserver"
+	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/promote/promotetest"
 	"github.com/goldenci/golden/result"
 )
@@ -257,7 +258,7 @@ func TestBumpConcurrent(t *testing.T) {
 	for i := range services {
 		name := fmt.Sprintf("registry.example.com/acme/svc-%02d", i)
 		digest := fmt.Sprintf("sha256:%064x", i+1)
-		if !subjects[fmt.Sprintf("bump svc-%02d in apps/staging to 1.1.0@%s", i, shortDigestText(digest))] {
+		if !subjects[fmt.Sprintf("bump svc-%02d in apps/staging to 1.1.0@%s", i, promote.ShortDigest(digest))] {
 			t.Errorf("the commit of svc-%02d is missing", i)
 		}
 		img, err := gitops.CurrentImageBytes("kustomization.yaml", []byte(final), name, gitops.Options{})

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -55,16 +54,19 @@ the main branch) and OCI labels; the image's created label is the commit's
 time (SOURCE_DATE_EPOCH overrides it; without either, the time of the run),
 so that a rebuild of a commit gives the same image.
 
-Secrets come from the environment only and reach the engine as Dagger
-secrets: GOLDEN_REGISTRY_PASSWORD (with --registry-username, default
-$GOLDEN_REGISTRY_USERNAME; without them the Docker credentials of this
-machine are used) and GOLDEN_GIT_TOKEN (with GOLDEN_GIT_USERNAME) for the
-bump. The report redacts both.
+Secrets come from the environment only: GOLDEN_REGISTRY_PASSWORD (with
+--registry-username, default $GOLDEN_REGISTRY_USERNAME; without them the
+Docker credentials of this machine are used) reaches the engine as a Dagger
+secret. The staging bump runs in golden itself, as 'golden bump' does, with
+its GOLDEN_GIT_* credentials (GOLDEN_GIT_TOKEN with GOLDEN_GIT_USERNAME, a
+password, or an SSH key; see 'golden bump --help'). The report redacts them.
 
-The bump builds golden from golden's own source, found in this order:
---golden-source (default $GOLDEN_SOURCE); the Go module cache entry of the
-running golden's version (go run github.com/goldenci/golden/cmd/golden@VERSION
-put it there); the golden checkout that --source is in.
+Air-gapped and corporate networks: every key of golden.yaml can be set with
+--set KEY=VALUE (--set env.GOPROXY=https://goproxy.acme.internal,
+--set scan.dbRepository=mirror.acme.internal/trivy-db:2,
+--set tools.trivy=mirror.acme.internal/aquasec/trivy:0.69.3@sha256:...);
+--netrc and --npmrc give the package managers their credentials as Dagger
+secrets, --ca-certs a CA bundle, --trivy-db a pre-seeded Trivy cache.
 
 The run is saved to --result and rendered for the platform (see 'golden
 report'): GitHub step outputs, job summary and annotations; GitLab's JUnit,
@@ -127,7 +129,9 @@ type ciFlags struct {
 	patchBase, lintFailOn, scanSeverity, dbRepo  string
 	javaDBRepo, buildPlatforms, skip, mainBranch string
 	ignoreUnfixed                                bool
-	goldenSource, commit, branch, tag            string
+	commit, branch, tag                          string
+	netrc, npmrc, caCerts, trivyDB               string
+	settings                                     stringsFlag
 	engineTimeout                                time.Duration
 	engineTimeoutErr                             error // a bad $GOLDEN_ENGINE_TIMEOUT
 	set                                          map[string]bool
@@ -165,7 +169,11 @@ func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
 		main = "main"
 	}
 	fs.StringVar(&f.mainBranch, "main-branch", main, "the `BRANCH` that bumps staging and is tagged latest (default $CI_DEFAULT_BRANCH, else main)")
-	fs.StringVar(&f.goldenSource, "golden-source", e.Getenv("GOLDEN_SOURCE"), "golden's source `DIR` to build golden bump from (default $GOLDEN_SOURCE, else found)")
+	fs.Var(&f.settings, "set", "set the golden.yaml key `KEY=VALUE` (a YAML value; repeatable), e.g. --set env.GOPROXY=https://goproxy.acme.internal")
+	fs.StringVar(&f.netrc, "netrc", e.Getenv("GOLDEN_NETRC"), "a netrc `FILE` with the credentials of private Go modules and pip indexes, given to the tools as a secret (default $GOLDEN_NETRC)")
+	fs.StringVar(&f.npmrc, "npmrc", e.Getenv("GOLDEN_NPMRC"), "an npmrc `FILE` with npm registry credentials, given to the tools as a secret (default $GOLDEN_NPMRC)")
+	fs.StringVar(&f.caCerts, "ca-certs", "", "a PEM `FILE` of CA certificates the tools trust instead of their images' own (caCerts)")
+	fs.StringVar(&f.trivyDB, "trivy-db", "", "a pre-seeded Trivy cache `DIR` (db/, java-db/): the scans download nothing")
 	fs.StringVar(&f.commit, "commit", "", "the commit `SHA` built (default: from the CI environment or git)")
 	fs.StringVar(&f.branch, "branch", "", "the `BRANCH` built (default: from the CI environment or git)")
 	fs.StringVar(&f.tag, "tag", "", "the git `TAG` built (default: from the CI environment or git)")
@@ -229,17 +237,23 @@ func runCI(ctx context.Context, e *Env, args []string) error {
 		SourceDir:  prep.sourceDir,
 		Now:        e.Now,
 	}
-	if prep.goldenDir != "" {
-		opts.Golden = client.Host().Directory(prep.goldenDir, dagger.HostDirectoryOpts{
-			Exclude: []string{".git", ".tools", "node_modules", "golden-reports", "examples"},
-		})
+	// The session reads the credentials' files itself (file:// secret
+	// URIs): their content never passes through golden.
+	if prep.netrc != "" {
+		opts.Netrc = client.Secret("file://" + prep.netrc)
+	}
+	if prep.npmrc != "" {
+		opts.Npmrc = client.Secret("file://" + prep.npmrc)
+	}
+	if prep.caCerts != "" {
+		opts.CACerts = client.Host().File(prep.caCerts)
+	}
+	if prep.trivyDB != "" {
+		opts.TrivyDB = client.Host().Directory(prep.trivyDB)
 	}
 	ro := prep.run
 	if pw := e.Getenv("GOLDEN_REGISTRY_PASSWORD"); pw != "" && f.publish {
 		ro.Credentials.Password = client.SetSecret("golden-registry-password", pw)
-	}
-	if tok := e.Getenv("GOLDEN_GIT_TOKEN"); tok != "" && f.bump {
-		ro.Git.Token = client.SetSecret("golden-git-token", tok)
 	}
 
 	run, runErr := pipeline.New(client, src, opts).Run(ctx, ro)
@@ -269,7 +283,9 @@ type ciPrep struct {
 	exclude   []string // paths under sourceDir the engine does not load
 	rev       revision
 	run       pipeline.RunOptions
-	goldenDir string // golden's source, when the bump needs it
+	// The files and directories given to the tools, absolute ("" for
+	// none): netrc, npmrc, CA bundle, pre-seeded Trivy cache.
+	netrc, npmrc, caCerts, trivyDB string
 }
 
 // prepareCI loads and checks everything that can be checked without an
@@ -282,9 +298,9 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 	}
 	prep := &ciPrep{sourceDir: abs}
 	if f.configFile != "" {
-		prep.cfg, err = loadConfigFile(abs, f.configFile, e.Getenv)
+		prep.cfg, err = loadConfigFile(abs, f.configFile, e.Getenv, f.settings...)
 	} else {
-		prep.cfg, err = config.Load(abs, e.Getenv)
+		prep.cfg, err = config.Load(abs, e.Getenv, f.settings...)
 	}
 	if err != nil {
 		return nil, err
@@ -301,7 +317,20 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 			Registry: strings.TrimSpace(f.registry),
 			Username: strings.TrimSpace(f.registryUser),
 		},
-		Git: pipeline.GitCredentials{Username: e.Getenv("GOLDEN_GIT_USERNAME")},
+	}
+	if f.bump {
+		if prep.run.Git.Auth, err = gitrepo.AuthFromEnv(e.Getenv); err != nil {
+			return nil, err
+		}
+	}
+	for _, hf := range []struct {
+		flag, path string
+		dir        bool
+		dst        *string
+	}{{"netrc", f.netrc, false, &prep.netrc}, {"npmrc", f.npmrc, false, &prep.npmrc}, {"ca-certs", f.caCerts, false, &prep.caCerts}, {"trivy-db", f.trivyDB, true, &prep.trivyDB}} {
+		if *hf.dst, err = hostPath(hf.flag, hf.path, hf.dir); err != nil {
+			return nil, err
+		}
 	}
 	if f.publish && e.Getenv("GOLDEN_REGISTRY_PASSWORD") != "" && prep.run.Credentials.Username == "" {
 		return nil, exitcode.Inputf("GOLDEN_REGISTRY_PASSWORD is set but no registry user: pass --registry-username or set GOLDEN_REGISTRY_USERNAME")
@@ -336,12 +365,33 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 		}
 	}
 
-	if f.bump {
-		if prep.goldenDir, err = goldenSource(f.goldenSource, e.Getenv, abs); err != nil {
-			return nil, err
-		}
-	}
 	return prep, nil
+}
+
+// hostPath checks the file (or, with dir, directory) a flag names and
+// returns its absolute path; "" stays "".
+func hostPath(flag, p string, dir bool) (string, error) {
+	if strings.TrimSpace(p) == "" {
+		return "", nil
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", exitcode.Infraf("--%s %q: %w", flag, p, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", exitcode.Inputf("--%s %q: no such file or directory", flag, p)
+	case err != nil:
+		return "", exitcode.Infraf("--%s %q: %w", flag, p, err)
+	case fi.IsDir() != dir:
+		want := "a file"
+		if dir {
+			want = "a directory"
+		}
+		return "", exitcode.Inputf("--%s %q: want %s", flag, p, want)
+	}
+	return abs, nil
 }
 
 // applyCIFlags applies the flags that were set to the configuration
@@ -417,7 +467,7 @@ func under(dir, p string) (string, bool) {
 // loadConfigFile loads the service in dir with file as its config file:
 // the file is parsed under its own name first (so that its errors name
 // it), then loaded in place of golden.yaml.
-func loadConfigFile(dir, file string, getenv func(string) string) (*config.Config, error) {
+func loadConfigFile(dir, file string, getenv func(string) string, sets ...string) (*config.Config, error) {
 	data, err := os.ReadFile(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -437,7 +487,7 @@ func loadConfigFile(dir, file string, getenv func(string) string) (*config.Confi
 	case !fi.IsDir():
 		return nil, exitcode.Inputf("--source %q: not a directory", dir)
 	}
-	return config.LoadFS(configOverlay{base: os.DirFS(dir), file: data}, filepath.Base(dir), getenv)
+	return config.LoadFS(configOverlay{base: os.DirFS(dir), file: data}, filepath.Base(dir), getenv, sets...)
 }
 
 // configOverlay is a service directory whose golden.yaml is another file's
@@ -600,78 +650,6 @@ func gitRevision(dir string) (revision, error) {
 	return r, nil
 }
 
-// goldenSource finds golden's source to build golden bump from: dir when
-// given; else the module cache entry of the running golden's version; else
-// the golden checkout that holds the service (golden's own pipeline).
-func goldenSource(dir string, getenv func(string) string, serviceDir string) (string, error) {
-	if dir != "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return "", exitcode.Infraf("--golden-source %q: %v", dir, err)
-		}
-		if reportModulePath(filepath.Join(abs, "go.mod")) != goldenModule {
-			return "", exitcode.Inputf("--golden-source %q: not golden's source (no go.mod of module %s)", dir, goldenModule)
-		}
-		return abs, nil
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Path == goldenModule {
-		if d := moduleCacheDir(getenv, goldenModule, bi.Main.Version); d != "" {
-			return d, nil
-		}
-	}
-	for d := serviceDir; ; {
-		if reportModulePath(filepath.Join(d, "go.mod")) == goldenModule {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
-	}
-	return "", exitcode.Inputf("--bump builds golden bump from golden's source, which was not found: " +
-		"pass --golden-source DIR (a checkout of " + goldenModule + "), or run golden with go run " + goldenModule + "/cmd/golden@VERSION")
-}
-
-// moduleCacheDir is the Go module cache's directory of module@version
-// when it holds it: $GOMODCACHE, else the first $GOPATH entry's pkg/mod,
-// else ~/go/pkg/mod. "(devel)" and pseudo-less empty versions have none.
-func moduleCacheDir(getenv func(string) string, module, version string) string {
-	if version == "" || version == "(devel)" {
-		return ""
-	}
-	cache := getenv("GOMODCACHE")
-	if cache == "" {
-		if gopath := getenv("GOPATH"); gopath != "" {
-			cache = filepath.Join(filepath.SplitList(gopath)[0], "pkg", "mod")
-		} else if home := getenv("HOME"); home != "" {
-			cache = filepath.Join(home, "go", "pkg", "mod")
-		}
-	}
-	if cache == "" {
-		return ""
-	}
-	d := filepath.Join(cache, filepath.FromSlash(escapeModulePath(module))+"@"+version)
-	if reportModulePath(filepath.Join(d, "go.mod")) != module {
-		return ""
-	}
-	return d
-}
-
-// escapeModulePath escapes a module path for the module cache: each
-// upper-case letter becomes '!' and its lower case.
-func escapeModulePath(p string) string {
-	var b strings.Builder
-	for _, r := range p {
-		if r >= 'A' && r <= 'Z' {
-			b.WriteByte('!')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // ciFail records an error that stopped golden ci before the pipeline ran
 // (a bad configuration, no engine) as the stage "ci", saves and renders the
 // run, and returns the error.
@@ -696,7 +674,7 @@ func ciFinish(ctx context.Context, e *Env, f *ciFlags, platform report.Platform,
 		// The image scan's findings are paths in the image, not the source.
 		args = append(args, "--sarif", f.sarif, "--sarif-stage", pipeline.StageLint, "--sarif-stage", pipeline.StageScan)
 	}
-	for _, name := range []string{"GOLDEN_REGISTRY_PASSWORD", "GOLDEN_GIT_TOKEN"} {
+	for _, name := range []string{"GOLDEN_REGISTRY_PASSWORD", gitrepo.EnvToken, gitrepo.EnvPassword, gitrepo.EnvSSHPassphrase} {
 		if e.Getenv(name) != "" {
 			args = append(args, "--mask-env", name)
 		}

@@ -83,7 +83,7 @@ func TestCIHelp(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Usage:\n  golden ci", "Example, a GitHub Actions job", "go run github.com/goldenci/golden/cmd/golden@v1 ci --publish --bump",
-		"GOLDEN_REGISTRY_PASSWORD", "GOLDEN_GIT_TOKEN", "-publish", "-skip", "-golden-source", "Exit codes:",
+		"GOLDEN_REGISTRY_PASSWORD", "GOLDEN_GIT_TOKEN", "-publish", "-skip", "-set", "-netrc", "Exit codes:",
 	} {
 		if !strings.Contains(got.stdout, want) {
 			t.Errorf("help lacks %q", want)
@@ -126,6 +126,11 @@ func TestCIUsageErrors(t *testing.T) {
 		{"patch minimum without base", nil, []string{"--source", svc, "--patch-min", "80"}, "needs a base revision"},
 		{"bad build platform", nil, []string{"--source", svc, "--build-platform", "linux"}, "image.platforms"},
 		{"bad source date", map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, []string{"--source", svc}, "SOURCE_DATE_EPOCH"},
+		{"bad setting", nil, []string{"--source", svc, "--set", "coverage.min=120"}, "--set coverage.min: coverage.min: 120 is not a percentage"},
+		{"unknown setting", nil, []string{"--source", svc, "--set", "scan.dbRepo=x"}, `--set scan.dbRepo: unknown key "dbRepo" in scan`},
+		{"password in a setting", nil, []string{"--source", svc, "--set", "env.GOPROXY=https://u:hunter2-canary@proxy.acme.internal"}, "credentials go in a netrc"},
+		{"missing netrc", nil, []string{"--source", svc, "--netrc", filepath.Join(empty, "netrc")}, "--netrc"},
+		{"trivy db is a file", nil, []string{"--source", svc, "--trivy-db", cfgFile}, "--trivy-db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -304,58 +309,6 @@ func TestDetectRevisionFromGit(t *testing.T) {
 	}
 }
 
-func TestGoldenSource(t *testing.T) {
-	t.Parallel()
-	root := testtool.Root()
-	noenv := func(string) string { return "" }
-	if got, err := goldenSource(root, noenv, t.TempDir()); err != nil || got != root {
-		t.Errorf("--golden-source root: %q, %v", got, err)
-	}
-	if _, err := goldenSource(t.TempDir(), noenv, t.TempDir()); exitcode.Code(err) != exitcode.Usage || !strings.Contains(err.Error(), "not golden's source") {
-		t.Errorf("--golden-source elsewhere: %v", err)
-	}
-	// golden's own pipeline: the service is in golden's checkout.
-	if got, err := goldenSource("", noenv, filepath.Join(root, "examples", "go-service")); err != nil || got != root {
-		t.Errorf("inside the checkout: %q, %v", got, err)
-	}
-	if _, err := goldenSource("", noenv, t.TempDir()); exitcode.Code(err) != exitcode.Usage || !strings.Contains(err.Error(), "--golden-source") {
-		t.Errorf("nowhere: %v", err)
-	}
-}
-
-func TestModuleCacheDir(t *testing.T) {
-	t.Parallel()
-	home := t.TempDir()
-	cache := filepath.Join(home, "go", "pkg", "mod")
-	dir := filepath.Join(cache, "github.com", "goldenci", "golden@v1.2.3")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module github.com/goldenci/golden\n\ngo 1.26.8\n"), 0o444); err != nil {
-		t.Fatal(err)
-	}
-	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
-	for name, vars := range map[string]map[string]string{
-		"GOMODCACHE": {"GOMODCACHE": cache, "GOPATH": "/nowhere", "HOME": "/nowhere"},
-		"GOPATH":     {"GOPATH": filepath.Join(home, "go") + string(filepath.ListSeparator) + "/other", "HOME": "/nowhere"},
-		"HOME":       {"HOME": home},
-	} {
-		if got := moduleCacheDir(env(vars), goldenModule, "v1.2.3"); got != dir {
-			t.Errorf("%s: %q, want %q", name, got, dir)
-		}
-	}
-	if got := moduleCacheDir(env(map[string]string{"GOMODCACHE": cache}), goldenModule, "v9.9.9"); got != "" {
-		t.Errorf("missing version: %q", got)
-	}
-	if got := moduleCacheDir(env(map[string]string{"GOMODCACHE": cache}), goldenModule, "(devel)"); got != "" {
-		t.Errorf("devel: %q", got)
-	}
-	if got := escapeModulePath("github.com/Azure/Go-Sdk"); got != "github.com/!azure/!go-!sdk" {
-		t.Errorf("escape: %q", got)
-	}
-}
-
-// Flags beat the file; flags that were not given change nothing.
 func TestApplyCIFlags(t *testing.T) {
 	t.Parallel()
 	cfg, err := config.Parse([]byte("language: go\ncoverage:\n  min: 50\n  minPackage: 40\nscan:\n  severity: [CRITICAL]\n"), "golden.yaml")

@@ -234,7 +234,7 @@ func TestLintGateRealESLint(t *testing.T) {
 	t.Parallel()
 	bin := filepath.Join(testtool.Root(), ".tools", "node_modules", ".bin", "eslint")
 	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
+		if testtool.Required() {
 			t.Fatal("eslint is not installed: .ci/run installs it into .tools/node_modules")
 		}
 		t.Skip("eslint is not installed; run: npm install --prefix .tools eslint@9")

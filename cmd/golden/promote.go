@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/linewriter"
 	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/registry"
 	"github.com/goldenci/golden/result"
@@ -39,15 +39,21 @@ by digest:
  4. It sets --to to TARGET:VERSION@DIGEST and commits "promote NAME VERSION
     from FROM to TO" with the trailers Golden-Promoted-By (--actor),
     Golden-From, Golden-To, Golden-Image, Golden-Digest, Golden-Version,
-    Golden-Source-Image and Golden-Source-Commit (the GitOps commit --from
+    Golden-Source-Image and Golden-From-Commit (the GitOps commit --from
     was read at), and pushes as 'golden bump' does (retrying on a moved
     branch, never forcing; --branch for a pull or merge request).
+    Golden-Source-Commit always names the application commit an image was
+    built from, as 'golden bump' writes it; promote does not write it.
 
 Re-running a completed promotion changes nothing and exits 0 ("already
 promoted"); re-running one that failed half-way completes it. Two
 concurrent promotions of the same version leave one commit and one tag.
---dry-run reads the registry, prints the diff, and copies, tags and
-pushes nothing.
+--dry-run reads the repository and the registry and prints what the
+promotion would do: "would copy" only when the digest is not in the target
+repository yet, "would tag" only when the version tag does not exist yet,
+the diff and "would commit" only when the target environment would change,
+and "already promoted ... nothing would change" when nothing would. It
+copies, tags and pushes nothing.
 
 With --config FILE, --from and --to may name environments of the file
 instead of paths, and --to-image defaults to the image of --to's entry:
@@ -65,7 +71,8 @@ image, a malformed file, an invalid version or constraint, refused
 credentials); 3 when the repository or a registry cannot be reached.
 
 --result records the "promote" stage and the outputs digest, version,
-image (TARGET:VERSION@DIGEST), source_image, source_commit, commit (the
+image (TARGET:VERSION@DIGEST), source_image, source_commit (the GitOps
+commit --from was read at, as in Golden-From-Commit), commit (the
 pushed commit, or when unchanged the remote head that already has the
 change), changed (true or false), branch and compare_url.
 
@@ -144,7 +151,7 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 	}
 
 	started := e.Now()
-	progress := newLinePrefixWriter(e.Stderr, "golden promote: ")
+	progress := linewriter.New(e.Stderr, "golden promote: ")
 	res, err := func() (*promote.Result, error) {
 		switch {
 		case strings.TrimSpace(*image) == "":
@@ -205,97 +212,14 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 	}()
 	progress.Flush()
 	if err == nil {
-		err = printPromote(e.Stdout, res)
+		err = res.Print(e.Stdout)
 	}
 	return finish(e, "promote", *resultPath, err, func(r *result.Run) {
 		st := stageFor(e, "promote", started, err)
 		if err == nil {
-			st.Summary = promoteSummary(res)
-			recordPromoteOutputs(r, res)
+			st.Summary = res.Summary()
+			res.Record(r)
 		}
 		r.SetStage(st)
 	})
-}
-
-func promoteSummary(res *promote.Result) string {
-	what := fmt.Sprintf("%s %s (%s)", res.TargetRepository, res.Version, shortDigestText(res.Digest))
-	switch {
-	case res.DryRun:
-		return "dry run: would promote " + what
-	case res.AlreadyPromoted:
-		return "already promoted: " + what
-	}
-	return "promoted " + what
-}
-
-func shortDigestText(d string) string {
-	if len(d) > len("sha256:")+12 {
-		return d[:len("sha256:")+12] + "…"
-	}
-	return d
-}
-
-func recordPromoteOutputs(r *result.Run, res *promote.Result) {
-	r.SetOutput("digest", res.Digest)
-	r.SetOutput("version", res.Version)
-	r.SetOutput("image", res.TargetImage)
-	r.SetOutput("source_image", res.SourceImage)
-	r.SetOutput("source_commit", res.SourceCommit)
-	recordGitOutputs(r, res.Commit, res.Parent, res.Branch, res.CompareURL, res.Pushed, res.Unchanged)
-	if !res.DryRun {
-		r.Image = &result.Image{Name: res.TargetRepository, Digest: res.Digest, Tags: []string{res.Version}}
-	}
-}
-
-func printPromote(w io.Writer, res *promote.Result) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "source: %s (read at commit %s)\n", res.SourceImage, shortCommit(res.SourceCommit))
-	how := "new"
-	if res.VersionReused {
-		how = "the digest already carries it"
-	}
-	fmt.Fprintf(&b, "version: %s (%s)\n", res.Version, how)
-	switch {
-	case res.DryRun:
-		if res.TargetRepository != res.SourceRepository {
-			fmt.Fprintf(&b, "would copy: %s to %s\n", res.SourceImage, res.TargetRepository)
-		}
-		fmt.Fprintf(&b, "would tag: %s\n", res.TargetImage)
-	default:
-		if res.TargetRepository != res.SourceRepository {
-			if res.Copied {
-				fmt.Fprintf(&b, "copied: %s to %s\n", res.SourceImage, res.TargetRepository)
-			} else {
-				fmt.Fprintf(&b, "already copied: %s is in %s\n", res.Digest, res.TargetRepository)
-			}
-		}
-		if res.Tagged {
-			fmt.Fprintf(&b, "tagged: %s\n", res.TargetImage)
-		} else {
-			fmt.Fprintf(&b, "already tagged: %s\n", res.TargetImage)
-		}
-	}
-	for _, c := range res.Changes {
-		fmt.Fprintf(&b, "%s\n", c)
-	}
-	switch {
-	case res.DryRun:
-		b.WriteString(res.Diff)
-		fmt.Fprintf(&b, "dry run: would commit %q to %s; nothing copied, tagged or pushed\n", commitSubject(res.Message), res.Branch)
-	case res.AlreadyPromoted:
-		fmt.Fprintf(&b, "already promoted: %s runs %s (%s at %s); nothing changed\n", res.To, res.TargetImage, res.Branch, shortCommit(res.Parent))
-	case res.Unchanged:
-		fmt.Fprintf(&b, "no change: %s already runs %s (%s at %s); nothing committed\n", res.To, res.TargetImage, res.Branch, shortCommit(res.Parent))
-	default:
-		fmt.Fprintf(&b, "promoted: %s: commit %s pushed to %s", commitSubject(res.Message), res.Commit, res.Branch)
-		if res.Attempts > 1 {
-			fmt.Fprintf(&b, " (attempt %d)", res.Attempts)
-		}
-		b.WriteString("\n")
-	}
-	writeBranchHint(&b, res.Branch, res.Base, res.CompareURL, res.DryRun)
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return exitcode.Infraf("writing the output: %w", err)
-	}
-	return nil
 }

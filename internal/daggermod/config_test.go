@@ -16,91 +16,6 @@ import (
 	"github.com/goldenci/golden/internal/testtool"
 )
 
-func ptr(v float64) *float64 { return &v }
-
-func TestOverridesApply(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		o       Overrides
-		want    func(c *config.Config)
-		wantErr string
-	}{
-		{name: "none", o: Overrides{}, want: func(*config.Config) {}},
-		{
-			name: "image",
-			o: Overrides{Image: " ghcr.io/acme/api ", Dockerfile: "build/Dockerfile", Target: "runtime",
-				Platforms: []string{"linux/amd64", "linux/arm64"}, BuildArgs: []string{"VERSION=1.2.3", "EMPTY="}},
-			want: func(c *config.Config) {
-				c.Image.Repository = "ghcr.io/acme/api"
-				c.Image.Dockerfile = "build/Dockerfile"
-				c.Image.Target = "runtime"
-				c.Image.Platforms = []string{"linux/amd64", "linux/arm64"}
-				c.Image.BuildArgs = map[string]string{"VERSION": "1.2.3", "EMPTY": ""}
-			},
-		},
-		{
-			name: "gates",
-			o: Overrides{FailOn: "high", NoRace: true, CoverageMin: "80", CoverageMinPackage: "72.5%",
-				Severity: []string{"critical,high", " medium "}, IgnoreUnfixed: true},
-			want: func(c *config.Config) {
-				c.Lint.FailOn = "HIGH"
-				c.Test.Race = false
-				c.Coverage.Min = ptr(80)
-				c.Coverage.MinPackage = ptr(72.5)
-				c.Scan.Severity = []string{"CRITICAL", "HIGH", "MEDIUM"}
-				c.Scan.IgnoreUnfixed = true
-			},
-		},
-		{
-			name: "mirrors, gitops and tools",
-			o: Overrides{DBRepository: "mirror.example.com/aquasecurity/trivy-db:2", JavaDBRepository: "mirror.example.com/aquasecurity/trivy-java-db:1",
-				GitOpsRepo: "https://git.example.com/acme/gitops.git", GitOpsBranch: "main",
-				Tools: []string{"trivy=mirror.example.com/aquasec/trivy:0.69.3"}},
-			want: func(c *config.Config) {
-				c.Scan.DBRepository = "mirror.example.com/aquasecurity/trivy-db:2"
-				c.Scan.JavaDBRepository = "mirror.example.com/aquasecurity/trivy-java-db:1"
-				c.GitOps.Repo = "https://git.example.com/acme/gitops.git"
-				c.GitOps.Branch = "main"
-				c.Tools = map[string]string{"trivy": "mirror.example.com/aquasec/trivy:0.69.3"}
-			},
-		},
-		{name: "bad percentage", o: Overrides{CoverageMin: "eighty"}, wantErr: `--min-coverage "eighty": want a percentage between 0 and 100`},
-		{name: "percentage out of range", o: Overrides{CoverageMin: "120"}, wantErr: "coverage.min: "},
-		{name: "build arg without name", o: Overrides{BuildArgs: []string{"=x"}}, wantErr: `--build-args "=x": want NAME=VALUE`},
-		{name: "tool without image", o: Overrides{Tools: []string{"trivy="}}, wantErr: `--tools "trivy=": want KEY=IMAGE`},
-		{name: "unknown tool", o: Overrides{Tools: []string{"cobol=cobol:1"}}, wantErr: "tools.cobol: "},
-		{name: "bad severity", o: Overrides{Severity: []string{"SEVERE"}}, wantErr: "scan.severity"},
-		{name: "bad platform", o: Overrides{Platforms: []string{"amd64"}}, wantErr: "image.platforms"},
-		{name: "bad repository", o: Overrides{Image: "ghcr.io/acme/api:1.0"}, wantErr: "image.repository"},
-		{name: "bad branch", o: Overrides{GitOpsBranch: "a..b"}, wantErr: "gitops.branch"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got := config.Default(config.Go)
-			err := tt.o.Apply(got)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
-				}
-				if code := exitcode.Code(err); code != exitcode.Usage {
-					t.Errorf("exit code %d, want %d", code, exitcode.Usage)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := config.Default(config.Go)
-			tt.want(want)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("config (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 // hostReaders reads a directory on the host the way LoadConfig reads a
 // source directory through the SDK: the entries at its root (directories
 // with a trailing slash, as the engine lists them), whether a name is a
@@ -133,9 +48,6 @@ func hostReaders(t *testing.T, dir string) ([]string, func(string) (bool, error)
 	return entries, isDir, read
 }
 
-// TestConfigFSLoadsLikeLoad checks that a service read through configFS
-// (what LoadConfig does with a source directory) gets the configuration
-// config.Load gives the same directory on the host, errors included.
 func TestConfigFSLoadsLikeLoad(t *testing.T) {
 	t.Parallel()
 	root := testtool.Root()

@@ -1,22 +1,26 @@
 // Package daggermod is the body of golden's Dagger module functions
-// (the root module golden in ci/ and the modules in modules/): every one
-// of them converts its arguments to SDK objects (package daggerid), calls
-// one function of this package, and converts the result back.
+// (the root module golden in ci/ and the stage modules in modules/): a
+// function hands the arguments its module's constructor took (Args, in the
+// module's generated types) to Call, Value or Do, which open a Session
+// (the function's engine session joined with the published SDK, the
+// objects converted by ID with package daggerid) and run one method of
+// it, converting the result back.
 //
 // The modules' own code is compiled by the Dagger engine only, against
 // bindings the engine generates; this package holds everything else, so
 // that it is compiled, vetted and tested with the rest of golden: reading
 // the service's configuration from a source directory (LoadConfig) with
-// the function's arguments on top (Overrides), running the pipeline's
-// stages (package pipeline), assembling the directory of reports a
-// function returns (golden-result.json and the tools' reports), and the
-// promotion (Promote), which runs golden promote in a container.
+// the --set settings on top, running the pipeline's stages (package
+// pipeline), assembling the directory of reports a function returns
+// (golden-result.json and the tools' reports), and the promotion, which
+// runs in the module's own runtime (package promote), as golden promote
+// does.
 //
 // A stage function returns the stage's reports whatever the verdict of
 // its gate: the verdict is in golden-result.json, which golden report
 // renders (and fails the job on, with --exit-status). Its error means
 // that the stage could not run. The Check functions, for dagger check,
-// turn a failed gate into an error instead.
+// turn a failed gate into an error instead, naming what failed.
 package daggermod
 
 import (
@@ -25,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -32,6 +37,8 @@ import (
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/internal/daggerid"
 	"github.com/goldenci/golden/pipeline"
 	"github.com/goldenci/golden/report"
 	"github.com/goldenci/golden/result"
@@ -62,58 +69,174 @@ type Revision struct {
 	MainBranch string
 }
 
-// Inputs are what a stage function gets.
-type Inputs struct {
-	// Source is the service's source directory.
-	Source *dagger.Directory
-	// Golden is golden's own source tree (its module root), from which
-	// the staging bump builds the golden command; only Ci with bump and
-	// Bump need it.
-	Golden *dagger.Directory
-	// Overrides beat the service's golden.yaml.
-	Overrides Overrides
-	// Revision identifies what is built.
+// Args are what a module's functions share, as its constructor took them,
+// in the module's own generated types (I is the generated ID type): a
+// function hands them to Open, or to Call, Value and Do, which open the
+// session for it. Optional objects are nil.
+type Args[I ~string] struct {
+	// Source is the service's source directory (required).
+	Source daggerid.IDer[I]
+	// Set are golden.yaml settings, KEY=VALUE (see config's --set).
+	Set []string
+	// Netrc and Npmrc are the package managers' credentials, secrets;
+	// CACerts a PEM file; TrivyDB a pre-seeded Trivy cache directory.
+	Netrc, Npmrc, CACerts, TrivyDB daggerid.IDer[I]
+	// Revision is what is built.
 	Revision Revision
-	// Progress receives the pipeline's progress lines (default os.Stderr,
-	// which a module function's log shows).
-	Progress io.Writer
-	// Now is the clock (default time.Now).
-	Now func() time.Time
+	// Registry, RegistryUsername and RegistryPassword (a secret) log in to
+	// the registry that publish pushes to and promote copies between.
+	Registry, RegistryUsername string
+	RegistryPassword           daggerid.IDer[I]
+	// GitToken (a secret) and GitUsername authenticate to the GitOps
+	// repository over HTTPS.
+	GitToken    daggerid.IDer[I]
+	GitUsername string
 }
 
-func (in Inputs) now() time.Time {
-	if in.Now != nil {
-		return in.Now()
-	}
-	return time.Now()
+// Session is one module function's connection to its engine session with
+// the published SDK, and everything it was given, converted to it.
+type Session struct {
+	c *dagger.Client
+	// source is the service; the other objects are nil when not given.
+	source                                *dagger.Directory
+	netrc, npmrc, registryPassword, token *dagger.Secret
+	caCerts                               *dagger.File
+	trivyDB                               *dagger.Directory
+	set                                   []string
+	rev                                   Revision
+	registry, registryUsername            string
+	gitUsername                           string
+	// progress receives the pipeline's progress lines (os.Stderr, which a
+	// module function's log shows); now is the clock.
+	progress io.Writer
+	now      func() time.Time
 }
 
-// NewPipeline loads the service's configuration from in.Source (see
-// LoadConfig) and returns its pipeline, run with the client c.
-func NewPipeline(ctx context.Context, c *dagger.Client, in Inputs) (*pipeline.Pipeline, *config.Config, error) {
-	if c == nil {
-		return nil, nil, exitcode.Inputf("no Dagger client")
-	}
-	cfg, err := LoadConfig(ctx, in.Source, in.Overrides)
+// Open joins the function's Dagger session with the published SDK
+// (DAGGER_SESSION_PORT and DAGGER_SESSION_TOKEN) and converts a's objects
+// to it, by ID. Close the session when done.
+func Open[I ~string](ctx context.Context, a Args[I]) (*Session, error) {
+	c, err := dagger.Connect(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, exitcode.InfraError(fmt.Errorf("joining the Dagger session: %w", err))
 	}
-	progress := in.Progress
-	if progress == nil {
-		progress = os.Stderr
+	s, err := open(ctx, c, a)
+	if err != nil {
+		_ = c.Close()
+		return nil, err
 	}
-	p := pipeline.New(c, in.Source, pipeline.Options{
-		Config:     cfg,
-		Commit:     strings.TrimSpace(in.Revision.Commit),
-		Branch:     strings.TrimPrefix(strings.TrimSpace(in.Revision.Branch), "refs/heads/"),
-		GitTag:     strings.TrimPrefix(strings.TrimSpace(in.Revision.Tag), "refs/tags/"),
-		Repository: strings.TrimSpace(in.Revision.Repository),
-		MainBranch: strings.TrimSpace(in.Revision.MainBranch),
-		Progress:   progress,
-		Golden:     in.Golden,
-		Now:        in.Now,
+	return s, nil
+}
+
+// open converts a's objects to the client c.
+func open[I ~string](ctx context.Context, c *dagger.Client, a Args[I]) (*Session, error) {
+	if isNil(a.Source) {
+		return nil, exitcode.Inputf("no source directory")
+	}
+	s := &Session{
+		c: c, set: a.Set, rev: a.Revision,
+		registry: strings.TrimSpace(a.Registry), registryUsername: strings.TrimSpace(a.RegistryUsername),
+		gitUsername: strings.TrimSpace(a.GitUsername),
+		progress:    os.Stderr, now: time.Now,
+	}
+	var err error
+	convert := func(what string, f func() error) {
+		if err == nil {
+			if e := f(); e != nil {
+				err = exitcode.InfraError(fmt.Errorf("%s: %w", what, e))
+			}
+		}
+	}
+	convert("source", func() (e error) { s.source, e = daggerid.Convert(ctx, a.Source, c.LoadDirectoryFromID); return })
+	convert("netrc", func() (e error) { s.netrc, e = daggerid.Convert(ctx, a.Netrc, c.LoadSecretFromID); return })
+	convert("npmrc", func() (e error) { s.npmrc, e = daggerid.Convert(ctx, a.Npmrc, c.LoadSecretFromID); return })
+	convert("CA certificates", func() (e error) { s.caCerts, e = daggerid.Convert(ctx, a.CACerts, c.LoadFileFromID); return })
+	convert("Trivy DB", func() (e error) { s.trivyDB, e = daggerid.Convert(ctx, a.TrivyDB, c.LoadDirectoryFromID); return })
+	convert("registry password", func() (e error) {
+		s.registryPassword, e = daggerid.Convert(ctx, a.RegistryPassword, c.LoadSecretFromID)
+		return
 	})
-	return p, cfg, nil
+	convert("git token", func() (e error) { s.token, e = daggerid.Convert(ctx, a.GitToken, c.LoadSecretFromID); return })
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// isNil reports whether an optional argument was left out.
+func isNil[I ~string](x daggerid.IDer[I]) bool {
+	if x == nil {
+		return true
+	}
+	v := reflect.ValueOf(x)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// Close ends the session's connection.
+func (s *Session) Close() error { return s.c.Close() }
+
+// Call opens a session with a, runs f in it and converts f's result back
+// to the module's client with load (its LoadXxxFromID): the body of a
+// module function that returns a directory or a container.
+func Call[I, J ~string, R daggerid.IDer[dagger.ID], T any](ctx context.Context, a Args[I], f func(*Session, context.Context) (R, error), load func(J) T) (T, error) {
+	var zero T
+	out, err := Value(ctx, a, f)
+	if err != nil {
+		return zero, err
+	}
+	return daggerid.Convert(ctx, out, load)
+}
+
+// Value opens a session with a and returns what f returns in it: the body
+// of a module function that returns a plain value.
+func Value[I ~string, T any](ctx context.Context, a Args[I], f func(*Session, context.Context) (T, error)) (T, error) {
+	var zero T
+	s, err := Open(ctx, a)
+	if err != nil {
+		return zero, err
+	}
+	defer func() { _ = s.Close() }()
+	return f(s, ctx)
+}
+
+// Do opens a session with a and runs f in it: the body of a check.
+func Do[I ~string](ctx context.Context, a Args[I], f func(*Session, context.Context) error) error {
+	_, err := Value(ctx, a, func(s *Session, ctx context.Context) (struct{}, error) { return struct{}{}, f(s, ctx) })
+	return err
+}
+
+// Config loads the service's configuration from the source (see
+// LoadConfig) with the session's settings.
+func (s *Session) Config(ctx context.Context) (*config.Config, error) {
+	return LoadConfig(ctx, s.source, s.set)
+}
+
+// pipeline loads the service's configuration and returns its pipeline.
+func (s *Session) pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
+	cfg, err := s.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.New(s.c, s.source, pipeline.Options{
+		Config:     cfg,
+		Commit:     strings.TrimSpace(s.rev.Commit),
+		Branch:     strings.TrimPrefix(strings.TrimSpace(s.rev.Branch), "refs/heads/"),
+		GitTag:     strings.TrimPrefix(strings.TrimSpace(s.rev.Tag), "refs/tags/"),
+		Repository: strings.TrimSpace(s.rev.Repository),
+		MainBranch: strings.TrimSpace(s.rev.MainBranch),
+		Progress:   s.progress,
+		Now:        s.now,
+		Netrc:      s.netrc,
+		Npmrc:      s.npmrc,
+		CACerts:    s.caCerts,
+		TrivyDB:    s.trivyDB,
+	}), nil
+}
+
+// credentials are the registry's and the GitOps repository's.
+func (s *Session) credentials() (pipeline.Credentials, pipeline.GitCredentials) {
+	return pipeline.Credentials{Registry: s.registry, Username: s.registryUsername, Password: s.registryPassword},
+		pipeline.GitCredentials{Auth: gitrepo.Auth{Username: s.gitUsername}, Token: s.token}
 }
 
 // stageRun is the run of a single stage function: its stages and, for the
@@ -169,25 +292,26 @@ func reports(ctx context.Context, c *dagger.Client, r *result.Run, files []*dagg
 
 // Lint runs the lint stage and returns its reports: the linter's JSON
 // report and golden-result.json.
-func Lint(ctx context.Context, c *dagger.Client, in Inputs) (*dagger.Directory, error) {
-	res, err := runLint(ctx, c, in)
+func (s *Session) Lint(ctx context.Context) (*dagger.Directory, error) {
+	res, err := s.runLint(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return reports(ctx, c, stageRun(in.now(), nil, res.Stage), []*dagger.File{res.Report})
+	return reports(ctx, s.c, stageRun(s.now(), nil, res.Stage), []*dagger.File{res.Report})
 }
 
-// LintCheck runs the lint stage and fails (exit 1) when its gate failed.
-func LintCheck(ctx context.Context, c *dagger.Client, in Inputs) error {
-	res, err := runLint(ctx, c, in)
+// LintCheck runs the lint stage and fails (exit 1) when its gate failed,
+// naming the findings.
+func (s *Session) LintCheck(ctx context.Context) error {
+	res, err := s.runLint(ctx)
 	if err != nil {
 		return err
 	}
 	return pipeline.StageError(res.Stage)
 }
 
-func runLint(ctx context.Context, c *dagger.Client, in Inputs) (*pipeline.LintResult, error) {
-	p, _, err := NewPipeline(ctx, c, in)
+func (s *Session) runLint(ctx context.Context) (*pipeline.LintResult, error) {
+	p, err := s.pipeline(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -198,18 +322,18 @@ func runLint(ctx context.Context, c *dagger.Client, in Inputs) (*pipeline.LintRe
 // reports: the test reports and coverage profile of the language
 // (go-test.json and cover.out, junit.xml and coverage.xml, junit.xml and
 // lcov.info) and golden-result.json.
-func Test(ctx context.Context, c *dagger.Client, in Inputs) (*dagger.Directory, error) {
-	res, err := runTest(ctx, c, in)
+func (s *Session) Test(ctx context.Context) (*dagger.Directory, error) {
+	res, err := s.runTest(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return reports(ctx, c, stageRun(in.now(), res.Coverage, testStages(res)...), nil, res.Reports)
+	return reports(ctx, s.c, stageRun(s.now(), res.Coverage, testStages(res)...), nil, res.Reports)
 }
 
 // TestCheck runs the test stage and fails (exit 1) when a test or the
-// coverage gate failed.
-func TestCheck(ctx context.Context, c *dagger.Client, in Inputs) error {
-	res, err := runTest(ctx, c, in)
+// coverage gate failed, naming the failed tests.
+func (s *Session) TestCheck(ctx context.Context) error {
+	res, err := s.runTest(ctx)
 	if err != nil {
 		return err
 	}
@@ -221,8 +345,8 @@ func TestCheck(ctx context.Context, c *dagger.Client, in Inputs) error {
 	return nil
 }
 
-func runTest(ctx context.Context, c *dagger.Client, in Inputs) (*pipeline.TestResult, error) {
-	p, _, err := NewPipeline(ctx, c, in)
+func (s *Session) runTest(ctx context.Context) (*pipeline.TestResult, error) {
+	p, err := s.pipeline(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -241,40 +365,44 @@ func testStages(res *pipeline.TestResult) []result.Stage {
 
 // Scan runs Trivy on the source and returns its reports: trivy.json,
 // trivy.sarif (for code scanning) and golden-result.json.
-func Scan(ctx context.Context, c *dagger.Client, in Inputs) (*dagger.Directory, error) {
-	res, err := runScan(ctx, c, in)
+func (s *Session) Scan(ctx context.Context) (*dagger.Directory, error) {
+	res, err := s.runScan(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return reports(ctx, c, stageRun(in.now(), nil, res.Stage), []*dagger.File{res.JSON, res.SARIF})
+	return reports(ctx, s.c, stageRun(s.now(), nil, res.Stage), []*dagger.File{res.JSON, res.SARIF})
 }
 
 // ScanCheck runs Trivy on the source and fails (exit 1) when a finding of
-// a gating severity remains.
-func ScanCheck(ctx context.Context, c *dagger.Client, in Inputs) error {
-	res, err := runScan(ctx, c, in)
+// a gating severity remains, naming the findings.
+func (s *Session) ScanCheck(ctx context.Context) error {
+	res, err := s.runScan(ctx)
 	if err != nil {
 		return err
 	}
 	return pipeline.StageError(res.Stage)
 }
 
-func runScan(ctx context.Context, c *dagger.Client, in Inputs) (*pipeline.ScanResult, error) {
-	p, _, err := NewPipeline(ctx, c, in)
+func (s *Session) runScan(ctx context.Context) (*pipeline.ScanResult, error) {
+	p, err := s.pipeline(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return p.Scan(ctx)
 }
 
-// Build builds the service's image for its first configured platform
-// (set Overrides.Platforms to choose one) and returns the container.
-func Build(ctx context.Context, c *dagger.Client, in Inputs) (*dagger.Container, error) {
-	p, _, err := NewPipeline(ctx, c, in)
+// Build builds the service's image for platform (default the first of
+// image.platforms) and returns the container.
+func (s *Session) Build(ctx context.Context, platform string) (*dagger.Container, error) {
+	p, err := s.pipeline(ctx)
 	if err != nil {
 		return nil, err
 	}
-	b, err := p.Build(ctx)
+	var o pipeline.BuildOptions
+	if platform = strings.TrimSpace(platform); platform != "" {
+		o.Platforms = []string{platform}
+	}
+	b, err := p.Build(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -290,12 +418,14 @@ func Build(ctx context.Context, c *dagger.Client, in Inputs) (*dagger.Container,
 // Publish builds the service's image for every configured platform,
 // scans it (unless the configuration skips the image scan), and when the
 // scan passed, pushes it under its tags; it returns REPOSITORY@DIGEST.
-// A failed image scan is an error (exit 1): nothing is pushed.
-func Publish(ctx context.Context, c *dagger.Client, in Inputs, creds pipeline.Credentials) (string, error) {
-	p, _, err := NewPipeline(ctx, c, in)
+// A failed image scan is an error (exit 1) naming the findings: nothing
+// is pushed.
+func (s *Session) Publish(ctx context.Context) (string, error) {
+	p, err := s.pipeline(ctx)
 	if err != nil {
 		return "", err
 	}
+	creds, _ := s.credentials()
 	r, err := p.Run(ctx, pipeline.RunOptions{
 		Skip:        []string{pipeline.StageLint, pipeline.StageTest, pipeline.StageScan},
 		Publish:     true,
@@ -303,6 +433,13 @@ func Publish(ctx context.Context, c *dagger.Client, in Inputs, creds pipeline.Cr
 	})
 	if err != nil {
 		return "", err
+	}
+	for _, name := range []string{pipeline.StageBuild, pipeline.StageScanImage, pipeline.StagePublish} {
+		if st, ok := r.Stage(name); ok {
+			if err := pipeline.StageError(st); err != nil {
+				return "", err
+			}
+		}
 	}
 	ref := r.Outputs["image"]
 	if ref == "" {
@@ -313,14 +450,14 @@ func Publish(ctx context.Context, c *dagger.Client, in Inputs, creds pipeline.Cr
 
 // Bump sets the staging environment of the service's GitOps repository
 // (gitops.repo, gitops.staging) to the image image.repository with
-// digest, tagged after the revision, building golden bump from
-// in.Golden. It returns the bump's summary; a bump that could not be
-// pushed is an error.
-func Bump(ctx context.Context, c *dagger.Client, in Inputs, digest string, git pipeline.GitCredentials) (string, error) {
-	p, _, err := NewPipeline(ctx, c, in)
+// digest, tagged after the revision, in this process. It returns the
+// bump's summary; a bump that could not be pushed is an error.
+func (s *Session) Bump(ctx context.Context, digest string) (string, error) {
+	p, err := s.pipeline(ctx)
 	if err != nil {
 		return "", err
 	}
+	_, git := s.credentials()
 	res, err := p.Bump(ctx, strings.TrimSpace(digest), git)
 	if err != nil {
 		return "", err
@@ -336,12 +473,14 @@ func Bump(ctx context.Context, c *dagger.Client, in Inputs, digest string, git p
 // staging bump when o asks for them) and returns golden-result.json and
 // golden.sarif in a directory, whatever the verdict: golden report renders
 // the run and fails the job on it. The error is that of a run that could
-// not start (bad configuration or options).
-func Ci(ctx context.Context, c *dagger.Client, in Inputs, o pipeline.RunOptions) (*dagger.Directory, error) {
-	p, _, err := NewPipeline(ctx, c, in)
+// not start (bad configuration or options). o's credentials are the
+// session's.
+func (s *Session) Ci(ctx context.Context, o pipeline.RunOptions) (*dagger.Directory, error) {
+	p, err := s.pipeline(ctx)
 	if err != nil {
 		return nil, err
 	}
+	o.Credentials, o.Git = s.credentials()
 	r, err := p.Run(ctx, o)
 	if r == nil {
 		if err == nil {
@@ -350,24 +489,16 @@ func Ci(ctx context.Context, c *dagger.Client, in Inputs, o pipeline.RunOptions)
 		return nil, err
 	}
 	if err != nil {
-		fmt.Fprintf(progressOf(in), "golden: %v\n", err)
+		fmt.Fprintf(s.progress, "golden: %v\n", err)
 	}
 	var log bytes.Buffer
 	// The image scan's findings are paths in the image, not the source.
 	if err := report.SARIF(&log, r, report.Options{}, pipeline.StageLint, pipeline.StageScan); err != nil {
 		return nil, exitcode.Infraf("writing %s: %v", SARIFFile, err)
 	}
-	out, err := reports(ctx, c, r, nil)
+	out, err := reports(ctx, s.c, r, nil)
 	if err != nil {
 		return nil, err
 	}
 	return out.WithNewFile(SARIFFile, log.String()), nil
-}
-
-// progressOf is where in's progress goes.
-func progressOf(in Inputs) io.Writer {
-	if in.Progress != nil {
-		return in.Progress
-	}
-	return os.Stderr
 }

@@ -32,10 +32,11 @@ func kebab(s string) string {
 	return b.String()
 }
 
-// ciArguments are the arguments of the root module's Ci, as dagger call
-// spells them.
-func ciArguments(t *testing.T) map[string]bool {
+// ciArguments are the arguments of the root module's constructor and of
+// its Ci, as dagger call spells them.
+func ciArguments(t *testing.T) (constructor, ci map[string]bool) {
 	t.Helper()
+	constructor, ci = map[string]bool{}, map[string]bool{}
 	for _, m := range modules(t) {
 		if m.configDir != "." {
 			continue
@@ -44,21 +45,52 @@ func ciArguments(t *testing.T) map[string]bool {
 		for _, f := range files {
 			for _, d := range f.Decls {
 				fd, ok := d.(*ast.FuncDecl)
-				if !ok || fd.Recv == nil || fd.Name.Name != "Ci" {
+				if !ok {
 					continue
 				}
-				args := map[string]bool{}
+				var args map[string]bool
+				switch {
+				case fd.Recv == nil && fd.Name.Name == "New":
+					args = constructor
+				case fd.Recv != nil && fd.Name.Name == "Ci":
+					args = ci
+				default:
+					continue
+				}
 				for _, field := range fd.Type.Params.List {
 					for _, n := range field.Names {
 						args[kebab(n.Name)] = true
 					}
 				}
-				return args
 			}
 		}
 	}
-	t.Fatal("the root module has no Ci function")
-	return nil
+	if len(constructor) == 0 || len(ci) == 0 {
+		t.Fatal("the root module has no New or no Ci")
+	}
+	return constructor, ci
+}
+
+// checkCall checks the flags of a dagger call: the constructor's before
+// the function ci, ci's after it.
+func checkCall(t *testing.T, name, call string) {
+	t.Helper()
+	constructor, ci := ciArguments(t)
+	before, after, ok := strings.Cut(" "+call+" ", " ci ")
+	if !ok {
+		t.Errorf("%s: call %q does not call ci", name, call)
+		return
+	}
+	for _, f := range callFlags(before) {
+		if !constructor[f] {
+			t.Errorf("%s: --%s is not an argument of the root module's constructor", name, f)
+		}
+	}
+	for _, f := range callFlags(after) {
+		if !ci[f] {
+			t.Errorf("%s: --%s is not an argument of the root module's ci", name, f)
+		}
+	}
 }
 
 func readYAML(t *testing.T, name string) map[string]any {
@@ -115,7 +147,6 @@ var pinned = regexp.MustCompile(`@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$`)
 func TestGitHubExamples(t *testing.T) {
 	t.Parallel()
 	engine := modules(t)[0].config.EngineVersion
-	args := ciArguments(t)
 	for _, name := range []string{"examples/github/ci.yml", "examples/github/ci-go-run.yml"} {
 		doc := readYAML(t, name)
 		if v := str(t, doc, "env", "DAGGER_VERSION"); v != engine {
@@ -143,14 +174,10 @@ func TestGitHubExamples(t *testing.T) {
 				if with["module"] != "github.com/goldenci/golden@${{ env.GOLDEN_VERSION }}" {
 					t.Errorf("%s: the module is %v, want github.com/goldenci/golden@${{ env.GOLDEN_VERSION }}", name, with["module"])
 				}
-				if !strings.HasPrefix(call, "ci ") || !strings.HasSuffix(call, "export --path=golden-out") {
-					t.Errorf("%s: call %q: want ci ... export --path=golden-out", name, call)
+				if !strings.HasSuffix(call, "export --path=golden-out") {
+					t.Errorf("%s: call %q: want ... ci ... export --path=golden-out", name, call)
 				}
-				for _, f := range callFlags(strings.TrimPrefix(call, "ci ")) {
-					if !args[f] {
-						t.Errorf("%s: --%s is not an argument of the root module's ci", name, f)
-					}
-				}
+				checkCall(t, name, strings.Join(strings.Fields(call), " "))
 			}
 		}
 	}
@@ -176,18 +203,14 @@ func TestGitLabExample(t *testing.T) {
 	if after := get(t, doc, ".dagger", "after_script"); !strings.Contains(strings.Join(toStrings(after), "\n"), `docker stop -t 300 $(docker ps --filter name="dagger-engine-*" -q)`) {
 		t.Errorf("%s: the engine is not stopped gracefully in after_script", name)
 	}
-	args := ciArguments(t)
 	script := strings.Join(toStrings(get(t, doc, "golden", "script")), "\n")
+	var call []string
 	for _, line := range strings.Split(script, "\n") {
-		if !strings.Contains(line, "set --") {
-			continue
-		}
-		for _, f := range callFlags(line) {
-			if !args[f] {
-				t.Errorf("%s: --%s is not an argument of the root module's ci", name, f)
-			}
+		if strings.Contains(line, "set --") {
+			call = append(call, strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(line, `set -- "$@"`, ""), "set --", "")))
 		}
 	}
+	checkCall(t, name, strings.Join(call, " "))
 	if !strings.Contains(script, "export --path=golden-out") || !strings.Contains(script, "--result golden-out/"+daggermod.ResultFile) {
 		t.Errorf("%s: the job does not export golden-out and report its %s", name, daggermod.ResultFile)
 	}

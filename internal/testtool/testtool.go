@@ -23,10 +23,19 @@ func Root() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
+// RequireEnv is set (to 1) where the tools must be installed: .ci/run and
+// make test, which install them first. Elsewhere (a laptop, golden's own
+// test stage in a Go image, where CI=true but no tool is installed) a test
+// that needs a missing tool is skipped.
+const RequireEnv = "GOLDEN_REQUIRE_TOOLS"
+
+// Required reports whether missing tools fail the tests (RequireEnv).
+func Required() bool { return os.Getenv(RequireEnv) != "" }
+
 // Path returns the path of the named tool, looked up in .tools/bin first
-// and then on PATH. When the tool is missing the test fails under CI
-// (CI=true), where .ci/run must have installed it, and is skipped
-// elsewhere with a hint.
+// and then on PATH. When the tool is missing the test fails where the
+// tools must be installed (Required) and is skipped elsewhere with a
+// hint.
 func Path(t testing.TB, name string) string {
 	t.Helper()
 	local := filepath.Join(Root(), ".tools", "bin", name)
@@ -48,11 +57,11 @@ func LookPath(t testing.TB, name string) string {
 }
 
 // Missing ends a test that needs what, which is not installed: it fails
-// under CI (CI=true), where .ci/install-tools must have installed it, and
-// skips the test elsewhere with a hint.
+// where .ci/install-tools must have installed it (Required), and skips the
+// test elsewhere with a hint.
 func Missing(t testing.TB, what string) {
 	t.Helper()
-	if os.Getenv("CI") != "" {
+	if Required() {
 		t.Fatalf("%s is not installed: .ci/install-tools installs it", what)
 	}
 	t.Skipf("%s is not installed; run .ci/install-tools (or .ci/run) first", what)

@@ -1,0 +1,134 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// SetFlag is how every entry point spells a setting: golden ci --set and
+// the modules' --set argument.
+const SetFlag = "--set"
+
+// A setting is KEY=VALUE: KEY a path of golden.yaml's keys joined by dots
+// (scan.dbRepository, coverage.min, tools.trivy, env.GOPROXY), VALUE a YAML
+// value (80, true, [HIGH, CRITICAL], a string). Settings beat the file: each
+// replaces the value at its path in the file's document before it is read,
+// so a setting is checked exactly as the same key in golden.yaml, and its
+// errors name it (--set coverage.min=120: 120 is not a percentage ...).
+// A later setting of the same key wins.
+
+// applySets merges the settings into the document root (nil for no file)
+// and returns the new root. The nodes it adds have no line: errors about
+// them name the setting instead (see parser.errf).
+func applySets(root *yaml.Node, sets []string) (*yaml.Node, error) {
+	if len(sets) == 0 {
+		return root, nil
+	}
+	if root == nil || isNull(root) {
+		root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	}
+	if root.Kind != yaml.MappingNode {
+		return root, nil // parse reports the file's error
+	}
+	for _, s := range sets {
+		key, value, ok := strings.Cut(s, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, inputf("%s %q: want KEY=VALUE, KEY a golden.yaml key path such as scan.dbRepository", SetFlag, s)
+		}
+		path := strings.Split(key, ".")
+		for _, p := range path {
+			if p == "" {
+				return nil, inputf("%s %s: empty key in the path %q", SetFlag, s, key)
+			}
+		}
+		v, err := setValue(key, value)
+		if err != nil {
+			return nil, err
+		}
+		if err := setAt(root, path, key, v); err != nil {
+			return nil, err
+		}
+	}
+	return root, nil
+}
+
+// setValue decodes a setting's VALUE as one YAML value; a value that is
+// not YAML (a: b: c) is the string itself.
+func setValue(key, value string) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(value), &doc); err != nil || len(doc.Content) == 0 {
+		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+		if strings.TrimSpace(value) == "" {
+			n.Tag = "!!null"
+		}
+		return unline(n, key), nil
+	}
+	return unline(doc.Content[0], key), nil
+}
+
+// unline clears the line of n and its children, and records the
+// setting's key in their comments, so that errors name the setting.
+func unline(n *yaml.Node, key string) *yaml.Node {
+	n.Line, n.Column = 0, 0
+	n.LineComment = setMark + key
+	for _, c := range n.Content {
+		unline(c, key)
+	}
+	return n
+}
+
+// setMark prefixes the key recorded on the nodes a setting made.
+const setMark = "golden-set:"
+
+// setAt sets the value at path in the mapping m, creating the mappings on
+// the way; an existing value is replaced.
+func setAt(m *yaml.Node, path []string, key string, v *yaml.Node) error {
+	for i, name := range path {
+		var found *yaml.Node
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			if m.Content[j].Value == name {
+				found = m.Content[j+1]
+				if i == len(path)-1 {
+					m.Content[j+1] = v
+					return nil
+				}
+			}
+		}
+		if i == len(path)-1 {
+			m.Content = append(m.Content, unline(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}, key), v)
+			return nil
+		}
+		switch {
+		case found == nil:
+			found = unline(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, key)
+			m.Content = append(m.Content, unline(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}, key), found)
+		case isNull(found):
+			*found = *unline(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, key)
+		}
+		if found.Kind != yaml.MappingNode {
+			return inputf("%s %s: %s is %s, not a mapping of keys", SetFlag, key, strings.Join(path[:i+1], "."), describe(found))
+		}
+		m = found
+	}
+	return nil
+}
+
+// setOf returns the key of the setting that made n, if one did.
+func setOf(n *yaml.Node) (string, bool) {
+	if n == nil || n.Line != 0 {
+		return "", false
+	}
+	k, ok := strings.CutPrefix(n.LineComment, setMark)
+	return k, ok
+}
+
+// where is the location of a node in errors: file:line, or the setting.
+func (p *parser) where(n *yaml.Node) string {
+	if key, ok := setOf(n); ok {
+		return fmt.Sprintf("%s %s", SetFlag, key)
+	}
+	return fmt.Sprintf("%s:%d", p.name, n.Line)
+}
