@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/goldenci/golden/internal/testtool"
@@ -33,5 +34,18 @@ func TestLoadExamples(t *testing.T) {
 				t.Errorf("Detect = %q, %v; want %q", got, err, tc.lang)
 			}
 		})
+	}
+}
+
+// TestLoadGoldensOwn loads golden's own golden.yaml: golden runs its own
+// pipeline, and its fixtures are not scanned.
+func TestLoadGoldensOwn(t *testing.T) {
+	t.Parallel()
+	c, err := Load(testtool.Root(), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Service != "golden" || c.Language != Go || !slices.Contains(c.Scan.SkipDirs, "**/testdata") {
+		t.Errorf("golden.yaml: service %q, language %q, scan.skipDirs %v", c.Service, c.Language, c.Scan.SkipDirs)
 	}
 }
