@@ -103,9 +103,14 @@ type Result struct {
 	TargetRepository string
 	TargetImage      string
 	// Copied reports that the digest was copied to TargetRepository now,
-	// Tagged that the version tag was created now.
-	Copied bool
-	Tagged bool
+	// Tagged that the version tag was created now. A dry run copies and
+	// tags nothing: WouldCopy and WouldTag report what the run would do,
+	// copy a digest TargetRepository lacks and create a version tag that
+	// does not exist yet.
+	Copied    bool
+	Tagged    bool
+	WouldCopy bool
+	WouldTag  bool
 	// Base is the branch read and changed, Branch the branch the commit
 	// went to.
 	Base   string
@@ -118,9 +123,9 @@ type Result struct {
 	// Message is the commit message, trailers included.
 	Message string
 	// Pushed, Unchanged and DryRun tell what happened in the repository.
-	// AlreadyPromoted reports that nothing at all changed: the image was
-	// already copied and tagged, and the target environment already ran
-	// it.
+	// AlreadyPromoted reports that nothing at all changed (on a dry run:
+	// would change): the image was already copied and tagged, and the
+	// target environment already ran it.
 	Pushed          bool
 	Unchanged       bool
 	DryRun          bool
@@ -218,8 +223,11 @@ func (o *Options) validate() (validated, error) {
 //     Golden-Digest, Golden-Version, Golden-Source-Image and
 //     Golden-Source-Commit, pushed through gitrepo.Apply.
 //
-// A dry run does steps 1, 2 and the check of 3, and returns the diff of
-// step 4; it copies, tags and pushes nothing.
+// A dry run does steps 1, 2 and the checks of 3 (is the digest in the
+// target repository, does the version tag exist), and returns the diff
+// of step 4; it copies, tags and pushes nothing. Its result says what the
+// run would do: WouldCopy, WouldTag, and AlreadyPromoted when nothing
+// would change.
 func Promote(ctx context.Context, o Options) (*Result, error) {
 	v, err := o.validate()
 	if err != nil {
@@ -313,25 +321,32 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 			Repository: res.TargetRepository, Tag: res.Version, Existing: cur, Wanted: res.Digest,
 		})
 	}
+	needCopy := false
+	if res.TargetRepository != res.SourceRepository {
+		present, err := hasDigest(ctx, res.TargetRepository, res.Digest, o.Registry)
+		if err != nil {
+			return nil, err
+		}
+		needCopy = !present
+	}
 	if o.DryRun {
-		if res.TargetRepository != res.SourceRepository {
+		res.WouldCopy, res.WouldTag = needCopy, !exists
+		if res.WouldCopy {
 			o.logf("dry run: not copying %s to %s", res.SourceImage, res.TargetRepository)
 		}
-		o.logf("dry run: not tagging %s@%s as %s", res.TargetRepository, res.Digest, res.Version)
+		if res.WouldTag {
+			o.logf("dry run: not tagging %s@%s as %s", res.TargetRepository, res.Digest, res.Version)
+		}
 	} else {
-		if res.TargetRepository != res.SourceRepository {
-			present, err := hasDigest(ctx, res.TargetRepository, res.Digest, o.Registry)
-			if err != nil {
+		if needCopy {
+			o.logf("copying %s to %s", res.SourceImage, res.TargetRepository)
+			if _, err := registry.Copy(ctx, res.SourceImage, res.TargetRepository, o.Registry); err != nil {
 				return nil, err
 			}
-			if !present {
-				o.logf("copying %s to %s", res.SourceImage, res.TargetRepository)
-				if _, err := registry.Copy(ctx, res.SourceImage, res.TargetRepository, o.Registry); err != nil {
-					return nil, err
-				}
-				res.Copied = true
-			}
+			res.Copied = true
 		}
+		// TagImmutable checks the tag again: another promotion may have
+		// created it since.
 		created, err := registry.TagImmutable(ctx, res.TargetRepository, res.Version, res.Digest, o.Registry)
 		if err != nil {
 			return nil, err
@@ -387,7 +402,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	if !out.Unchanged {
 		res.Changes = changes
 	}
-	res.AlreadyPromoted = out.Unchanged && !res.Copied && !res.Tagged && !o.DryRun
+	res.AlreadyPromoted = out.Unchanged && !res.Copied && !res.Tagged && !res.WouldCopy && !res.WouldTag
 	return res, nil
 }
 

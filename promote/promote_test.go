@@ -84,7 +84,7 @@ func equalResult(a, b Result) bool {
 		a.SourceTag == b.SourceTag && a.PinnedByTag == b.PinnedByTag && a.SourceCommit == b.SourceCommit &&
 		a.Digest == b.Digest && a.Version == b.Version && a.VersionReused == b.VersionReused &&
 		a.TargetRepository == b.TargetRepository && a.TargetImage == b.TargetImage && a.Copied == b.Copied &&
-		a.Tagged == b.Tagged && a.Base == b.Base && a.Branch == b.Branch && a.Pushed == b.Pushed &&
+		a.Tagged == b.Tagged && a.WouldCopy == b.WouldCopy && a.WouldTag == b.WouldTag && a.Base == b.Base && a.Branch == b.Branch && a.Pushed == b.Pushed &&
 		a.Unchanged == b.Unchanged && a.DryRun == b.DryRun && a.AlreadyPromoted == b.AlreadyPromoted &&
 		a.Attempts == b.Attempts && a.CompareURL == b.CompareURL && len(a.Warnings) == len(b.Warnings)
 }
@@ -214,7 +214,7 @@ func TestPromoteDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.DryRun || res.Pushed || res.Copied || res.Tagged || res.Commit != "" || res.AlreadyPromoted {
+	if !res.DryRun || res.Pushed || res.Copied || res.Tagged || res.Commit != "" || res.AlreadyPromoted || !res.WouldCopy || !res.WouldTag {
 		t.Errorf("dry run = %+v", res)
 	}
 	if !strings.Contains(res.Diff, `+    newTag: "1.0.0"`) || !strings.Contains(res.Diff, "+    newName: "+f.reg.Repo("acme/go-service-prod")) {

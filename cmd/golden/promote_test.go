@@ -159,8 +159,33 @@ func TestBumpAndPromoteEndToEnd(t *testing.T) {
 		t.Errorf("result image = %+v", r.Image)
 	}
 
-	// 5. Re-running the promotion changes nothing.
+	// 5. A dry run of the completed promotion says that nothing would
+	// change, and pushes, copies and tags nothing.
 	head, receives := f.head(t), f.srv.Requests().ReceivePack
+	dryResult := filepath.Join(t.TempDir(), "dry-run-result.json")
+	got = run("promote", "--repo", f.url, "--image", exampleImage, "--from", "overlays/staging", "--to", "overlays/production",
+		"--to-image", prodRepo, "--bump", "minor", "--dry-run", "--result", dryResult)
+	for _, want := range []string{"already copied", "already tagged",
+		"dry run: already promoted: overlays/production runs " + prodRepo + ":1.1.0@" + d2, "nothing would change"} {
+		if !strings.Contains(got.stdout, want) {
+			t.Errorf("dry run stdout lacks %q:\n%s", want, got.stdout)
+		}
+	}
+	for _, notWant := range []string{"would copy", "would tag", "would commit"} {
+		if strings.Contains(got.stdout, notWant) {
+			t.Errorf("dry run stdout holds %q:\n%s", notWant, got.stdout)
+		}
+	}
+	if f.head(t) != head || f.srv.Requests().ReceivePack != receives {
+		t.Errorf("the dry run pushed")
+	}
+	if r := readResult(t, dryResult); r.Outputs["changed"] != "false" || r.Outputs["commit"] != head {
+		t.Errorf("dry run outputs = %v", r.Outputs)
+	} else if st, _ := r.Stage("promote"); !strings.HasPrefix(st.Summary, "dry run: already promoted: "+prodRepo+" 1.1.0") {
+		t.Errorf("dry run stage = %+v", st)
+	}
+
+	// 6. Re-running the promotion changes nothing.
 	got = run("promote", "--repo", f.url, "--image", exampleImage, "--from", "overlays/staging", "--to", "overlays/production",
 		"--to-image", prodRepo, "--bump", "minor", "--result", resultFile)
 	for _, want := range []string{"version: 1.1.0 (the digest already carries it)", "already copied", "already tagged",
