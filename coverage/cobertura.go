@@ -24,7 +24,11 @@ import (
 func parseCobertura(r io.Reader, name string) (*Profile, error) {
 	b := newBuilder(FormatCobertura)
 	b.mode = "count"
-	dec := xml.NewDecoder(r)
+	// A failure of the reader is infrastructure; anything else the
+	// decoder refuses (a syntax error, an unsupported XML version or
+	// encoding) is the report's fault.
+	rr := &recordingReader{r: r}
+	dec := xml.NewDecoder(rr)
 	var (
 		stack    []string // local names of the open elements
 		sources  []string
@@ -45,10 +49,13 @@ func parseCobertura(r io.Reader, name string) (*Profile, error) {
 		}
 		if err != nil {
 			var se *xml.SyntaxError
-			if errors.As(err, &se) {
+			switch {
+			case errors.As(err, &se):
 				return nil, parseErr(FormatCobertura, name, se.Line, errors.New(se.Msg))
+			case rr.err != nil:
+				return nil, readErr(name, rr.err)
 			}
-			return nil, readErr(name, err)
+			return nil, parseErr(FormatCobertura, name, lineOf(), errors.New(strings.TrimPrefix(err.Error(), "xml: ")))
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -149,4 +156,19 @@ func intAttr(e xml.StartElement, name string, limit int) (int, error) {
 		return 0, fmt.Errorf("%s attribute: %w", name, err)
 	}
 	return n, nil
+}
+
+// recordingReader remembers the error of the reader it reads, other than
+// io.EOF.
+type recordingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (rr *recordingReader) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	if err != nil && err != io.EOF {
+		rr.err = err
+	}
+	return n, err
 }
