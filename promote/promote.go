@@ -88,8 +88,9 @@ type Result struct {
 	SourceRepository string
 	SourceTag        string
 	PinnedByTag      bool
-	// SourceCommit is the repository commit the source environment was
-	// read at.
+	// SourceCommit is the GitOps repository commit the source environment
+	// was read at: the Golden-From-Commit trailer. (It is not the
+	// application commit a bump's Golden-Source-Commit names.)
 	SourceCommit string
 	// Digest is the promoted digest.
 	Digest string
@@ -221,7 +222,10 @@ func (o *Options) validate() (validated, error) {
 //     "promote NAME VERSION from FROM to TO" with the trailers
 //     Golden-Promoted-By, Golden-From, Golden-To, Golden-Image,
 //     Golden-Digest, Golden-Version, Golden-Source-Image and
-//     Golden-Source-Commit, pushed through gitrepo.Apply.
+//     Golden-From-Commit (the GitOps commit FROM was read at), pushed
+//     through gitrepo.Apply. Golden-Source-Commit is left out: it names
+//     the application commit an image was built from (see Bump), which
+//     the depth-1 clone of the repository does not reach.
 //
 // A dry run does steps 1, 2 and the checks of 3 (is the digest in the
 // target repository, does the version tag exist), and returns the diff
@@ -372,7 +376,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 		{Key: "Golden-Digest", Value: res.Digest},
 		{Key: "Golden-Version", Value: res.Version},
 		{Key: "Golden-Source-Image", Value: sourceRef},
-		{Key: "Golden-Source-Commit", Value: res.SourceCommit},
+		{Key: "Golden-From-Commit", Value: res.SourceCommit},
 	}
 	if res.Message, err = gitrepo.FormatMessage(msg, trailers); err != nil {
 		return nil, err

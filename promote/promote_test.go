@@ -71,6 +71,19 @@ func TestPromoteResult(t *testing.T) {
 	if log[0].Message != res.Message {
 		t.Errorf("message %q, want %q", log[0].Message, res.Message)
 	}
+	// Golden-From-Commit is the GitOps commit staging was read at;
+	// Golden-Source-Commit, an application commit, is not the promotion's
+	// to give.
+	tr := map[string]string{}
+	for _, x := range gitrepo.ParseTrailers(res.Message) {
+		tr[x.Key] = x.Value
+	}
+	if tr["Golden-From-Commit"] != stagedAt || tr["Golden-From"] != stagingOverlay {
+		t.Errorf("trailers %v: want Golden-From-Commit %s", tr, stagedAt)
+	}
+	if v, ok := tr["Golden-Source-Commit"]; ok {
+		t.Errorf("trailer Golden-Source-Commit: %s, want none", v)
+	}
 	p := f.progress.String()
 	for _, w := range []string{"copying " + res.SourceImage + " to " + prod, "tagged " + prod + "@" + digest + " as v1.10.0", "pushed "} {
 		if !strings.Contains(p, w) {

@@ -127,14 +127,14 @@ func TestBumpAndPromoteEndToEnd(t *testing.T) {
 		t.Errorf("subject = %q", c.Subject())
 	}
 	wantTrailers := map[string]string{
-		"Golden-Promoted-By":   "octocat",
-		"Golden-From":          "overlays/staging",
-		"Golden-To":            "overlays/production",
-		"Golden-Image":         prodRepo + ":1.1.0@" + d2,
-		"Golden-Digest":        d2,
-		"Golden-Version":       "1.1.0",
-		"Golden-Source-Image":  stagingRepo + ":1.3.0@" + d2,
-		"Golden-Source-Commit": stagedAt,
+		"Golden-Promoted-By":  "octocat",
+		"Golden-From":         "overlays/staging",
+		"Golden-To":           "overlays/production",
+		"Golden-Image":        prodRepo + ":1.1.0@" + d2,
+		"Golden-Digest":       d2,
+		"Golden-Version":      "1.1.0",
+		"Golden-Source-Image": stagingRepo + ":1.3.0@" + d2,
+		"Golden-From-Commit":  stagedAt, // the GitOps commit; Golden-Source-Commit is bump's application commit
 	}
 	if tr := trailers(c.Message); !equalMaps(tr, wantTrailers) {
 		t.Errorf("trailers = %v\nwant %v", tr, wantTrailers)
