@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goldenci/golden/config"
+	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/result"
 )
@@ -349,10 +350,7 @@ func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, 
 	}
 	if testRes != nil && testRes.Coverage != nil {
 		r.Coverage = testRes.Coverage
-		r.SetOutput("coverage", formatPercentOutput(testRes.Coverage.Percent))
-		if testRes.Coverage.Patch != nil {
-			r.SetOutput("coverage_patch", formatPercentOutput(testRes.Coverage.Patch.Percent))
-		}
+		coverage.SetOutputs(r, testRes.Coverage)
 	}
 	if buildRes != nil && (cfg.Image.Repository != "" || pub != nil) {
 		r.Image = &result.Image{Name: cfg.Image.Repository, Tags: buildRes.Tags}

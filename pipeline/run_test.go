@@ -357,7 +357,7 @@ func TestRunStartsIndependentStagesTogether(t *testing.T) {
 
 func TestRunRecordsImageAndCoverage(t *testing.T) {
 	t.Parallel()
-	cov := &result.Coverage{Percent: 75, Patch: &result.PatchCoverage{Base: "origin/main", Percent: 90}}
+	cov := &result.Coverage{Percent: 75, Patch: &result.PatchCoverage{Base: "origin/main", Percent: 90, Lines: 10, Covered: 9}}
 	fake := &fakeStages{coverage: cov}
 	r, err := run(context.Background(), fake, runEnv{cfg: testConfig(), opts: Options{Branch: "main", GitTag: ""}}, RunOptions{Publish: true})
 	if err != nil {
@@ -515,5 +515,14 @@ func TestStageErrorNamesWhatFailed(t *testing.T) {
 		"\n  MEDIUM DS002 Dockerfile: Image user should not be 'root'"
 	if err := StageError(st); err == nil || err.Error() != want {
 		t.Errorf("StageError:\n got %v\nwant %s", err, want)
+	}
+}
+
+func TestFindingLineNamesThePackageOnce(t *testing.T) {
+	t.Parallel()
+	f := result.Finding{Severity: result.High, RuleID: "CVE-2021-23337", File: "package-lock.json", Package: "lodash",
+		InstalledVersion: "4.17.4", FixedVersion: "4.17.12", Message: "CVE-2021-23337 in lodash 4.17.4 (fixed in 4.17.12)"}
+	if got, want := FindingLine(f), "HIGH CVE-2021-23337 package-lock.json: CVE-2021-23337 in lodash 4.17.4 (fixed in 4.17.12)"; got != want {
+		t.Errorf("FindingLine:\n got %s\nwant %s", got, want)
 	}
 }

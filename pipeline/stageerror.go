@@ -70,7 +70,13 @@ func FindingLine(f result.Finding) string {
 	if loc := f.Location(); loc != "" {
 		parts = append(parts, loc)
 	}
-	if f.Package != "" {
+	msg := f.Title
+	if msg == "" {
+		msg = f.Message
+	}
+	msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0])
+	// A scan finding's message names the package and the fix already.
+	if f.Package != "" && !strings.Contains(msg, strings.TrimSpace(f.Package+" "+f.InstalledVersion)) {
 		pkg := f.Package
 		if f.InstalledVersion != "" {
 			pkg += " " + f.InstalledVersion
@@ -81,11 +87,7 @@ func FindingLine(f result.Finding) string {
 		parts = append(parts, pkg)
 	}
 	line := strings.Join(parts, " ")
-	msg := f.Title
-	if msg == "" {
-		msg = f.Message
-	}
-	if msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0]); msg != "" {
+	if msg != "" {
 		line += ": " + msg
 	}
 	return line

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"dagger.io/dagger"
@@ -408,5 +407,3 @@ func resultCoverage(s *coverage.Summary, p *coverage.Patch) *result.Coverage {
 	return cov
 }
 
-// formatPercentOutput renders a coverage output value: one decimal.
-func formatPercentOutput(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

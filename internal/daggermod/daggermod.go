@@ -36,6 +36,7 @@ import (
 	"dagger.io/dagger"
 
 	"github.com/goldenci/golden/config"
+	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/daggerid"
@@ -248,7 +249,7 @@ func stageRun(now time.Time, cov *result.Coverage, stages ...result.Stage) *resu
 	}
 	if cov != nil {
 		r.Coverage = cov
-		r.SetOutput("coverage", fmt.Sprintf("%.1f", cov.Percent))
+		coverage.SetOutputs(r, cov)
 	}
 	r.UpdatedAt = now.UTC()
 	return r
