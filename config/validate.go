@@ -555,7 +555,7 @@ var envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // reservedEnv are the variables golden sets in the tool containers itself.
 var reservedEnv = []string{"CI", "GOCACHE", "GOMODCACHE", "PIP_CACHE_DIR", "npm_config_cache", "NETRC", "NPM_CONFIG_USERCONFIG",
-	"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "HOME", "PATH"}
+	"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "HOME", "PATH"}
 
 // validEnvVar checks a name of env: a variable golden does not set
 // itself.

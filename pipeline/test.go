@@ -406,4 +406,3 @@ func resultCoverage(s *coverage.Summary, p *coverage.Patch) *result.Coverage {
 	}
 	return cov
 }
-

@@ -7,10 +7,14 @@ import (
 )
 
 // Where the tool containers find the CA bundle and the package managers'
-// credentials, outside the source and the output directory.
+// credentials, outside the source and the output directory. The netrc is
+// ~/.netrc of the tool images, which run as root: git (libcurl) reads no
+// NETRC, only $HOME/.netrc, and the go command runs git for the modules
+// it fetches directly (GOPRIVATE, GONOPROXY); NETRC points Go and pip at
+// it whatever HOME is (toolenv_contract_test.go runs the real tools).
 const (
 	caCertsPath = "/golden/ca-certificates.pem"
-	netrcPath   = "/golden/secrets/netrc"
+	netrcPath   = "/root/.netrc"
 	npmrcPath   = "/golden/secrets/npmrc"
 )
 
@@ -32,13 +36,15 @@ type ToolEnvironment struct {
 }
 
 // ToolEnv is the environment of every tool container of a pipeline with
-// configuration cfg: CI=true (tools print less and never prompt), the
+// configuration cfg: CI=true (tools print less; pip still prompts for a
+// user on a 401 without --no-input, which golden's pip commands pass), the
 // configuration's env (GOPROXY, GOPRIVATE, PIP_INDEX_URL,
 // npm_config_registry, ...), and when given, the variables that make Go,
 // Python (ssl, requests, pip), Node and git trust the CA bundle and that
 // point Go, pip (NETRC) and npm (NPM_CONFIG_USERCONFIG) at the
-// credentials. The credentials themselves are secrets, mounted as files:
-// never a variable, an argument or a layer.
+// credentials; git finds the netrc at $HOME/.netrc, where it is mounted.
+// The credentials themselves are secrets, mounted as files: never a
+// variable, an argument or a layer.
 func ToolEnv(cfg *config.Config, s ToolSecrets) ToolEnvironment {
 	te := ToolEnvironment{CACertsPath: caCertsPath, NetrcPath: netrcPath, NpmrcPath: npmrcPath}
 	vars := map[string]string{"CI": "true"}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,5 +39,24 @@ func TestToolEnv(t *testing.T) {
 				t.Errorf("ToolEnv (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestToolEnvPaths: the files ToolEnv mounts are outside the source and
+// the output directory, and the netrc is $HOME/.netrc of the tool images
+// (HOME=/root, where the pipeline's caches are too), the only netrc git
+// reads (TestToolEnvContractGit).
+func TestToolEnvPaths(t *testing.T) {
+	t.Parallel()
+	te := ToolEnv(nil, ToolSecrets{CACerts: true, Netrc: true, Npmrc: true})
+	if te.NetrcPath != "/root/.netrc" {
+		t.Errorf("NetrcPath = %q, want /root/.netrc", te.NetrcPath)
+	}
+	for _, p := range []string{te.CACertsPath, te.NetrcPath, te.NpmrcPath} {
+		for _, dir := range []string{SourcePath, OutPath} {
+			if p == dir || strings.HasPrefix(p, dir+"/") {
+				t.Errorf("%s is in %s", p, dir)
+			}
+		}
 	}
 }
