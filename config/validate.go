@@ -335,12 +335,16 @@ func validRelPath(p string) error {
 	return nil
 }
 
-func validDockerfile(p string) error {
+func validDockerfile(p string) error { return validFile(p, "the Dockerfile's path") }
+
+// validFile checks the path of a file of the service: relative, inside it,
+// not a directory (want says what is wanted instead).
+func validFile(p, want string) error {
 	if err := validRelPath(p); err != nil {
 		return err
 	}
 	if c := path.Clean(p); c == "." || strings.HasSuffix(p, "/") {
-		return fmt.Errorf("path %q is a directory (want the Dockerfile's path)", p)
+		return fmt.Errorf("path %q is a directory (want %s)", p, want)
 	}
 	return nil
 }
@@ -587,15 +591,7 @@ func validEnvValue(s string) error {
 }
 
 // validCACerts checks caCerts: a file of the service.
-func validCACerts(p string) error {
-	if err := validRelPath(p); err != nil {
-		return err
-	}
-	if c := path.Clean(p); c == "." || strings.HasSuffix(p, "/") {
-		return fmt.Errorf("path %q is a directory (want a PEM file)", p)
-	}
-	return nil
-}
+func validCACerts(p string) error { return validFile(p, "a PEM file") }
 
 // validSkipDir checks a scan.skipDirs entry: a relative path or glob.
 func validSkipDir(p string) error {
