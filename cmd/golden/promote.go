@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/internal/linewriter"
 	"github.com/goldenci/golden/promote"
@@ -55,15 +57,21 @@ the diff and "would commit" only when the target environment would change,
 and "already promoted ... nothing would change" when nothing would. It
 copies, tags and pushes nothing.
 
-With --config FILE, --from and --to may name environments of the file
-instead of paths, and --to-image defaults to the image of --to's entry:
+With --config FILE (a service's golden.yaml), --from and --to may name
+environments of its gitops.environments instead of paths, --to-image
+defaults to the image of --to's entry, and --repo, --base and --image to
+gitops.repo, gitops.branch and image.repository:
 
-  environments:
-    staging:
-      path: overlays/staging
-    production:
-      path: overlays/production
-      image: registry.example.com/acme/go-service-prod
+  image:
+    repository: registry.example.com/acme/go-service
+  gitops:
+    repo: https://github.com/acme/gitops.git
+    environments:
+      staging:
+        path: overlays/staging
+      production:
+        path: overlays/production
+        image: registry.example.com/acme/go-service-prod
 
 Exit codes: 1 for policy (a downgrade, a version outside --constraint, a
 version tag pointing elsewhere); 2 for input (a missing environment or
@@ -130,21 +138,34 @@ func registryCredential(e *Env) (*registry.Credential, error) {
 	return &registry.Credential{Username: user, Password: pass}, nil
 }
 
+// readConfig reads a service's golden.yaml, as config reads it (a missing
+// file, bad YAML or a bad value is exit 2, naming the file and line).
+func readConfig(path string) (*config.Config, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, exitcode.Inputf("--config %q: no such file", path)
+	case err != nil:
+		return nil, exitcode.Inputf("--config %q: %v", path, err)
+	}
+	return config.Parse(data, path)
+}
+
 func runPromote(ctx context.Context, e *Env, args []string) error {
 	c := promoteCmd
 	fs := c.flagSet(e)
 	var g gitFlags
 	g.register(fs)
-	image := fs.String("image", "", "the image `NAME` as the manifests of both environments know it (required)")
-	from := fs.String("from", "", "the source environment: `DIR` or file in the repository, or a --config environment (required)")
-	to := fs.String("to", "", "the target environment: `DIR` or file in the repository, or a --config environment (required)")
+	image := fs.String("image", "", "the image `NAME` as the manifests of both environments know it (required; default image.repository of --config)")
+	from := fs.String("from", "", "the source environment: `DIR` or file in the repository, or an environment of --config (required)")
+	to := fs.String("to", "", "the target environment: `DIR` or file in the repository, or an environment of --config (required)")
 	toImage := fs.String("to-image", "", "copy the digest to this `REGISTRY/REPOSITORY` (no tag) and tag it there; default: the source repository")
 	versionFlag := fs.String("version", "", "give the image this `VERSION` (e.g. 1.4.0)")
 	bump := fs.String("bump", "", "give the image the highest version of the target repository bumped by `PART`: major, minor or patch")
 	constraint := fs.String("constraint", "", "the version must satisfy `C`, e.g. \">= 1.4, < 2.0\"")
 	allowDowngrade := fs.Bool("allow-downgrade", false, "allow a version lower than the highest existing one")
 	actor := fs.String("actor", "", "who promotes, for the Golden-Promoted-By trailer (default $GITHUB_ACTOR, $GITLAB_USER_LOGIN, $USER)")
-	configPath := fs.String("config", "", "read environment names for --from and --to from this YAML `FILE`")
+	configPath := fs.String("config", "", "a service's golden.yaml `FILE`: its gitops.environments name --from and --to, and it gives --repo, --base and --image")
 	resultPath := resultFlag(fs, e)
 	if err := c.parseFlags(e, fs, args); err != nil {
 		return err
@@ -154,8 +175,6 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 	progress := linewriter.New(e.Stderr, "golden promote: ")
 	res, err := func() (*promote.Result, error) {
 		switch {
-		case strings.TrimSpace(*image) == "":
-			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")
 		case *from == "" || *to == "":
 			return nil, exitcode.Inputf("--from and --to are required: the source and target environments")
 		case *versionFlag != "" && *bump != "":
@@ -163,24 +182,18 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 		case *versionFlag == "" && *bump == "":
 			return nil, exitcode.Inputf("give --version X.Y.Z or --bump major|minor|patch")
 		}
-		fromPath, toPath, target := *from, *to, *toImage
+		opts := promote.Options{Image: *image, From: *from, To: *to, ToImage: *toImage}
 		if *configPath != "" {
-			cfg, err := promote.LoadConfig(*configPath)
+			cfg, err := readConfig(*configPath)
 			if err != nil {
 				return nil, err
 			}
-			src, err := cfg.Environment(*from)
-			if err != nil {
-				return nil, fmt.Errorf("--from: %w", err)
-			}
-			dst, err := cfg.Environment(*to)
-			if err != nil {
-				return nil, fmt.Errorf("--to: %w", err)
-			}
-			fromPath, toPath = src.Path, dst.Path
-			if target == "" {
-				target = dst.Image
-			}
+			opts.Repo = promote.Repo{URL: g.repo, Base: g.base}
+			opts.Configure(cfg)
+			g.repo, g.base = opts.URL, opts.Base
+		}
+		if strings.TrimSpace(opts.Image) == "" {
+			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")
 		}
 		repo, gopts, err := g.toRepo(e, progress)
 		if err != nil {
@@ -196,10 +209,10 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 		}
 		return promote.Promote(ctx, promote.Options{
 			Repo:               repo,
-			Image:              *image,
-			From:               fromPath,
-			To:                 toPath,
-			ToImage:            target,
+			Image:              opts.Image,
+			From:               opts.From,
+			To:                 opts.To,
+			ToImage:            opts.ToImage,
 			Version:            *versionFlag,
 			Bump:               semver.Bump(strings.ToLower(strings.TrimSpace(*bump))),
 			Constraint:         *constraint,

@@ -227,7 +227,7 @@ func TestPromoteWalkthroughLocalPath(t *testing.T) {
 	host := reg.Host // localhost:5000 in the README
 	env := map[string]string{"USER": "alice"}
 	cfg := filepath.Join(t.TempDir(), "golden.yaml")
-	if err := os.WriteFile(cfg, []byte("environments:\n  staging:\n    path: overlays/staging\n  production:\n    path: overlays/production\n    image: "+host+"/acme/go-service-prod\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("language: go\ngitops:\n  repo: "+repo+"\n  environments:\n    staging:\n      path: overlays/staging\n    production:\n      path: overlays/production\n      image: "+host+"/acme/go-service-prod\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	must := func(args ...string) invocation {
@@ -254,9 +254,11 @@ func TestPromoteWalkthroughLocalPath(t *testing.T) {
 	next := reg.PushIndex(t, "acme/go-service", "1.3.0")
 	must("bump", "--repo", repo, "--path", "overlays/staging", "--image", exampleImage,
 		"--new-name", host+"/acme/go-service", "--tag", "1.3.0", "--digest", next)
-	must("promote", "--repo", repo, "--config", cfg, "--image", exampleImage, "--from", "staging", "--to", "production", "--bump", "minor")
+	// golden.yaml names the repository and the environments: the README's
+	// golden promote --config golden.yaml --from staging --to production.
+	must("promote", "--config", cfg, "--image", exampleImage, "--from", "staging", "--to", "production", "--bump", "minor")
 	head := gitserver.Head(t, repo, "main")
-	again := must("promote", "--repo", repo, "--config", cfg, "--image", exampleImage, "--from", "staging", "--to", "production", "--bump", "minor")
+	again := must("promote", "--config", cfg, "--image", exampleImage, "--from", "staging", "--to", "production", "--bump", "minor")
 	if !strings.Contains(again.stdout, "already promoted") || gitserver.Head(t, repo, "main") != head {
 		t.Errorf("re-run:\n%s", again.stdout)
 	}
@@ -376,7 +378,7 @@ func TestPromoteBadInput(t *testing.T) {
 		envRegistryUsername: canaryRegUser, envRegistryPassword: "wrong-" + canaryRegPassword}
 	onlyUser := map[string]string{gitrepo.EnvUsername: canaryGitUser, gitrepo.EnvToken: canaryGitToken, envRegistryUsername: canaryRegUser}
 	cfg := filepath.Join(t.TempDir(), "golden.yaml")
-	if err := os.WriteFile(cfg, []byte("environments:\n  staging:\n    path: overlays/staging\n    colour: blue\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("gitops:\n  environments:\n    staging:\n      path: overlays/staging\n      colour: blue\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	base := []string{"promote", "--repo", f.url, "--image", exampleImage}

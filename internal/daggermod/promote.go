@@ -43,31 +43,6 @@ type PromoteOptions struct {
 	DryRun bool
 }
 
-// withConfig fills in what o leaves out from the service's configuration:
-// the GitOps repository and branch, the image, and the paths (and target
-// image) of From and To when they name environments.
-func withConfig(o PromoteOptions, cfg *config.Config) PromoteOptions {
-	if o.Repo == "" {
-		o.Repo = cfg.GitOps.Repo
-	}
-	if o.Base == "" {
-		o.Base = cfg.GitOps.Branch
-	}
-	if o.Image == "" {
-		o.Image = cfg.Image.Repository
-	}
-	if env, ok := cfg.GitOps.Environments[o.From]; ok {
-		o.From = env.Path
-	}
-	if env, ok := cfg.GitOps.Environments[o.To]; ok {
-		o.To = env.Path
-		if o.ToImage == "" {
-			o.ToImage = env.Image
-		}
-	}
-	return o
-}
-
 // Promote gives the environment To the image the environment From runs,
 // by digest, with a version tag and an audit trail (package promote, as
 // golden promote does), in this process. It returns what golden promote
@@ -104,28 +79,9 @@ func (s *Session) Promote(ctx context.Context, o PromoteOptions) (string, error)
 // (or the error loading it), the credentials in plain text, and where
 // progress goes.
 func promoteWith(ctx context.Context, o PromoteOptions, cfg *config.Config, cfgErr error, auth gitrepo.Auth, cred *registry.Credential, w io.Writer) (string, error) {
-	// The source's configuration is optional when the options name
-	// everything: a promotion run outside a service's repository.
-	if cfgErr == nil {
-		o = withConfig(o, cfg)
-	}
-	switch {
-	case strings.TrimSpace(o.Repo) == "" && cfgErr != nil:
-		return "", cfgErr
-	case strings.TrimSpace(o.Repo) == "":
-		return "", exitcode.Inputf("promote: no GitOps repository: pass --repo or set gitops.repo in the service's golden.yaml")
-	case strings.TrimSpace(o.Image) == "":
-		return "", exitcode.Inputf("promote: no image: pass --image or set image.repository in the service's golden.yaml")
-	case strings.TrimSpace(o.From) == "" || strings.TrimSpace(o.To) == "":
-		return "", exitcode.Inputf("promote: --from and --to are required: the source and target environments")
-	case o.Version != "" && o.Bump != "":
-		return "", exitcode.Inputf("promote: give --version or --bump, not both")
-	case o.Version == "" && o.Bump == "":
-		return "", exitcode.Inputf("promote: give --version X.Y.Z or --bump major|minor|patch")
-	}
 	progress := linewriter.New(w, "golden: promote: ")
 	defer progress.Flush()
-	res, err := promote.Promote(ctx, promote.Options{
+	opts := promote.Options{
 		Repo: promote.Repo{
 			URL: o.Repo, Base: o.Base, Branch: o.Branch, Auth: auth, DryRun: o.DryRun, Progress: progress,
 		},
@@ -139,7 +95,27 @@ func promoteWith(ctx context.Context, o PromoteOptions, cfg *config.Config, cfgE
 		AllowDowngrade:     o.AllowDowngrade,
 		Actor:              o.Actor,
 		RegistryCredential: cred,
-	})
+	}
+	// The source's configuration is optional when the options name
+	// everything: a promotion run outside a service's repository.
+	if cfgErr == nil {
+		opts.Configure(cfg)
+	}
+	switch {
+	case strings.TrimSpace(opts.URL) == "" && cfgErr != nil:
+		return "", cfgErr
+	case strings.TrimSpace(opts.URL) == "":
+		return "", exitcode.Inputf("promote: no GitOps repository: pass --repo or set gitops.repo in the service's golden.yaml")
+	case strings.TrimSpace(opts.Image) == "":
+		return "", exitcode.Inputf("promote: no image: pass --image or set image.repository in the service's golden.yaml")
+	case strings.TrimSpace(opts.From) == "" || strings.TrimSpace(opts.To) == "":
+		return "", exitcode.Inputf("promote: --from and --to are required: the source and target environments")
+	case o.Version != "" && o.Bump != "":
+		return "", exitcode.Inputf("promote: give --version or --bump, not both")
+	case o.Version == "" && o.Bump == "":
+		return "", exitcode.Inputf("promote: give --version X.Y.Z or --bump major|minor|patch")
+	}
+	res, err := promote.Promote(ctx, opts)
 	if err != nil {
 		return "", err
 	}

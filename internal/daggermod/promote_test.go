@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
@@ -18,33 +17,6 @@ import (
 	"github.com/goldenci/golden/registry"
 	"github.com/goldenci/golden/result"
 )
-
-func TestWithConfig(t *testing.T) {
-	t.Parallel()
-	cfg := config.Default(config.Go)
-	cfg.Image.Repository = "ghcr.io/acme/api"
-	cfg.GitOps.Repo = "https://git.example.com/acme/gitops.git"
-	cfg.GitOps.Branch = "main"
-	cfg.GitOps.Environments = map[string]config.Environment{
-		"staging":    {Path: "overlays/staging"},
-		"production": {Path: "overlays/production", Image: "ghcr.io/acme/prod/api"},
-	}
-	got := withConfig(PromoteOptions{From: "staging", To: "production", Bump: "minor"}, cfg)
-	want := PromoteOptions{Repo: "https://git.example.com/acme/gitops.git", Base: "main", Image: "ghcr.io/acme/api",
-		From: "overlays/staging", To: "overlays/production", ToImage: "ghcr.io/acme/prod/api", Bump: "minor"}
-	if got != want {
-		t.Errorf("withConfig =\n  %+v\nwant\n  %+v", got, want)
-	}
-	// Arguments beat the configuration; paths are kept.
-	explicit := PromoteOptions{Repo: "file:///srv/gitops.git", Base: "release", Image: "registry.example.com/api",
-		From: "envs/qa", To: "production", ToImage: "registry.example.com/prod/api", Version: "1.0.0"}
-	got = withConfig(explicit, cfg)
-	want = explicit
-	want.To = "overlays/production"
-	if got != want {
-		t.Errorf("withConfig =\n  %+v\nwant\n  %+v", got, want)
-	}
-}
 
 // Credentials of the fixture's git server and registry: canaries that must
 // never show in an output.
