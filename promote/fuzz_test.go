@@ -8,7 +8,6 @@ import (
 	"github.com/goldenci/golden/exitcode"
 )
 
-
 // FuzzCleanPath: a cleaned path is local, slash-separated and clean.
 func FuzzCleanPath(f *testing.F) {
 	for _, s := range []string{"overlays/staging", "./a//b/", "../x", "/abs", ".", ".git/x", "a/../../b", "a\x00b"} {
