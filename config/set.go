@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -19,6 +20,25 @@ const SetFlag = "--set"
 // errors name it (--set coverage.min=120: 120 is not a percentage ...).
 // A later setting of the same key wins.
 
+// settingRE is the start of a setting: a key path and "=".
+var settingRE = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_.-]*=`)
+
+// rejoin undoes the dagger CLI's splitting of list arguments at commas
+// (--set scan.severity=[HIGH,CRITICAL] arrives as "scan.severity=[HIGH" and
+// "CRITICAL]", --set env.GOPROXY=https://proxy,direct as two items too): an
+// item that does not start with KEY= continues the one before it.
+func rejoin(sets []string) []string {
+	var out []string
+	for _, s := range sets {
+		if len(out) > 0 && !settingRE.MatchString(s) {
+			out[len(out)-1] += "," + s
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 // applySets merges the settings into the document root (nil for no file)
 // and returns the new root. The nodes it adds have no line: errors about
 // them name the setting instead (see parser.errf).
@@ -26,6 +46,7 @@ func applySets(root *yaml.Node, sets []string) (*yaml.Node, error) {
 	if len(sets) == 0 {
 		return root, nil
 	}
+	sets = rejoin(sets)
 	if root == nil || isNull(root) {
 		root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}

@@ -53,6 +53,12 @@ func TestLoadWithSettings(t *testing.T) {
 					t.Errorf("tools.go = %q", c.ToolImage("go"))
 				}
 			}},
+		{"split at commas by the dagger CLI", file, []string{"scan.severity=[HIGH", "CRITICAL]", "env.GOPROXY=https://goproxy.acme.internal", "direct", "env.GONOSUMDB=github.com/acme/*"}, nil,
+			func(t *testing.T, c *Config) {
+				if strings.Join(c.Scan.Severity, ",") != "HIGH,CRITICAL" || c.Env["GOPROXY"] != "https://goproxy.acme.internal,direct" || c.Env["GONOSUMDB"] != "github.com/acme/*" {
+					t.Errorf("scan.severity %v, env %v", c.Scan.Severity, c.Env)
+				}
+			}},
 		{"string that is not YAML", file, []string{"gitops.repo=https://git.acme.internal/gitops.git", "scan.dbRepository=mirror:5000/trivy-db:2"}, nil,
 			func(t *testing.T, c *Config) {
 				if c.Scan.DBRepository != "mirror:5000/trivy-db:2" {

@@ -52,8 +52,9 @@ func New(
 	// +ignore=[".git", "**/node_modules", "**/.venv", "**/__pycache__", ".tools", "golden-reports", "golden-out"]
 	source *dagger.Directory,
 	// Settings of the service's golden.yaml, KEY=VALUE with a YAML value:
-	// coverage.min=80, scan.severity=[CRITICAL], tools.trivy=IMAGE,
-	// env.GOPROXY=URL, scan.dbRepository=MIRROR. They beat the file.
+	// coverage.min=80, scan.severity=[HIGH,CRITICAL], tools.trivy=IMAGE,
+	// env.GOPROXY=URL, scan.dbRepository=MIRROR. They beat the file; a
+	// value may hold commas.
 	//
 	// +optional
 	set []string,
