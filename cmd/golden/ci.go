@@ -31,18 +31,20 @@ var ciCmd = &command{
 	Usage:   "ci [--source DIR] [--image REPO] [--publish] [--bump] [--skip STAGES] [flags]",
 	Help: `ci runs golden's pipeline on a Dagger engine, in one step: the service's
 linter, tests with coverage and Trivy file system scan, and the build of its
-Dockerfile followed by a Trivy scan of the image, all four in parallel; then,
-with --publish and only when every stage passed, it pushes the image; then,
-with --bump, on the main branch, it sets the staging environment of the
-GitOps repository to the image's digest (golden bump, built from golden's
-own source in a container). Each stage runs its tool in a pinned image with
-named cache volumes; golden's gates decide (lint.failOn, coverage minimums,
-scan severities).
+image followed by a Trivy scan of it, all four in parallel; then, with
+--publish and only when every stage passed, it pushes the image; then, with
+--bump, on the main branch, it sets the staging environment of the GitOps
+repository to the image's digest (as golden bump does, in golden itself).
+The image is built from the Dockerfile, or for a Go service without one
+natively: go build onto the pinned distroless base. Without --publish only
+the first platform is built, the one the image scan scans. Each stage runs
+its tool in a pinned image with named cache volumes; golden's gates decide
+(lint.failOn, coverage minimums, scan severities).
 
 The service is --source: its language is detected (go.mod, pyproject.toml
 or requirements.txt, package.json) and golden.yaml (or .golden.yaml, or
---config) configures it; see the config package. Flags beat the file, the
-file beats detection. A bad configuration fails before any engine is
+--config) configures it; see the config package. Flags and --set settings
+beat the file, the file beats detection. A bad configuration fails before any engine is
 started (exit 2).
 
 The revision comes from the CI environment (GITHUB_SHA, GITHUB_REF_NAME,
@@ -152,7 +154,7 @@ func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
 	fs.BoolVar(&f.publish, "publish", false, "push the image when every stage passed")
 	fs.StringVar(&f.registry, "registry", "", "log in to this registry `HOST` (default: the image repository's host)")
 	fs.StringVar(&f.registryUser, "registry-username", e.Getenv("GOLDEN_REGISTRY_USERNAME"), "registry `USER`, with the password in $GOLDEN_REGISTRY_PASSWORD (default $GOLDEN_REGISTRY_USERNAME)")
-	fs.BoolVar(&f.bump, "bump", false, "after publishing on the main branch, bump the staging environment of the GitOps repository (token in $GOLDEN_GIT_TOKEN)")
+	fs.BoolVar(&f.bump, "bump", false, "after publishing on the main branch, bump the staging environment of the GitOps repository (credentials as for golden bump: $GOLDEN_GIT_TOKEN, ...)")
 	fs.Var(&f.minCoverage, "min-coverage", "fail when the total coverage is below `PCT` percent (coverage.min)")
 	fs.Var(&f.minPackage, "min-package-coverage", "fail when any package's coverage is below `PCT` percent (coverage.minPackage)")
 	fs.Var(&f.patchMin, "patch-min", "fail when the coverage of the changed lines is below `PCT` percent (coverage.patchMin)")
