@@ -46,10 +46,10 @@ func ImageEnvVar(key string) string {
 // language detected from its files when neither names it (Detect), the
 // tool image overrides in the environment (GOLDEN_IMAGE_<KEY>, read with
 // getenv, which may be nil), and the defaults. The service's name
-// defaults to dir's base name. The settings sets (KEY=VALUE, see --set)
-// beat the file and the environment. The result is validated; errors name
+// defaults to dir's base name. The settings (see Setting) beat the file
+// and the environment. The result is validated; errors name
 // the file, line and key, or the setting (exit 2).
-func Load(dir string, getenv func(string) string, sets ...string) (*Config, error) {
+func Load(dir string, getenv func(string) string, sets ...Setting) (*Config, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func Load(dir string, getenv func(string) string, sets ...string) (*Config, erro
 // read from a container's directory, say). name is the service root's
 // name: the default service name ("" for none). Errors name the files
 // as paths in fsys.
-func LoadFS(fsys fs.FS, name string, getenv func(string) string, sets ...string) (*Config, error) {
+func LoadFS(fsys fs.FS, name string, getenv func(string) string, sets ...Setting) (*Config, error) {
 	if fsys == nil {
 		return nil, exitcode.Infraf("loading the configuration: no file system")
 	}
@@ -86,7 +86,7 @@ func checkDir(dir string) error {
 	return nil
 }
 
-func load(fsys fs.FS, dir, name string, getenv func(string) string, sets []string) (*Config, error) {
+func load(fsys fs.FS, dir, name string, getenv func(string) string, sets []Setting) (*Config, error) {
 	display := func(file string) string {
 		if dir == "" {
 			return file
@@ -167,9 +167,9 @@ func load(fsys fs.FS, dir, name string, getenv func(string) string, sets []strin
 }
 
 // setsKey reports whether one of the settings sets key.
-func setsKey(sets []string, key string) bool {
+func setsKey(sets []Setting, key string) bool {
 	for _, s := range sets {
-		if k, _, _ := strings.Cut(s, "="); strings.TrimSpace(k) == key {
+		if s.Key == key {
 			return true
 		}
 	}

@@ -35,7 +35,7 @@ func Parse(data []byte, name string) (*Config, error) {
 
 // parse reads a golden.yaml without filling in defaults (but race, which
 // is true unless the file says otherwise).
-func parse(data []byte, name string, sets ...string) (*Config, error) {
+func parse(data []byte, name string, sets ...Setting) (*Config, error) {
 	if len(data) > maxFileSize {
 		return nil, inputf("%s: larger than %d bytes", name, maxFileSize)
 	}

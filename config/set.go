@@ -12,13 +12,45 @@ import (
 // the modules' --set argument.
 const SetFlag = "--set"
 
-// A setting is KEY=VALUE: KEY a path of golden.yaml's keys joined by dots
-// (scan.dbRepository, coverage.min, tools.trivy, env.GOPROXY), VALUE a YAML
-// value (80, true, [HIGH, CRITICAL], a string). Settings beat the file: each
-// replaces the value at its path in the file's document before it is read,
-// so a setting is checked exactly as the same key in golden.yaml, and its
-// errors name it (--set coverage.min=120: 120 is not a percentage ...).
-// A later setting of the same key wins.
+// A Setting sets one key of golden.yaml from outside the file: Key is a
+// path of golden.yaml's keys joined by dots (scan.dbRepository,
+// coverage.min, tools.trivy, env.GOPROXY), Value a YAML value (80, true,
+// [HIGH, CRITICAL], a string). Settings beat the file: each replaces the
+// value at its path in the file's document before it is read, so a
+// setting is checked exactly as the same key in golden.yaml, and its
+// errors name it by From (--set coverage.min, or the flag that made it:
+// --min-coverage). A later setting of the same key wins.
+type Setting struct {
+	Key, Value string
+	// From names the setting in errors; default "--set KEY".
+	From string
+}
+
+func (s Setting) from() string {
+	if s.From != "" {
+		return s.From
+	}
+	return SetFlag + " " + s.Key
+}
+
+// ParseSettings reads --set items, KEY=VALUE, as every entry point takes
+// them (golden ci --set, the modules' --set argument). Items the dagger
+// CLI split at commas are joined again (see rejoin).
+func ParseSettings(items []string) ([]Setting, error) {
+	var out []Setting
+	for _, s := range rejoin(items) {
+		key, value, ok := strings.Cut(s, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, inputf("%s %q: want KEY=VALUE, KEY a golden.yaml key path such as scan.dbRepository", SetFlag, s)
+		}
+		out = append(out, Setting{Key: key, Value: value})
+	}
+	return out, nil
+}
+
+// String renders the setting as --set takes it.
+func (s Setting) String() string { return s.Key + "=" + s.Value }
 
 // settingRE is the start of a setting: a key path and "=".
 var settingRE = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_.-]*=`)
@@ -42,11 +74,10 @@ func rejoin(sets []string) []string {
 // applySets merges the settings into the document root (nil for no file)
 // and returns the new root. The nodes it adds have no line: errors about
 // them name the setting instead (see parser.errf).
-func applySets(root *yaml.Node, sets []string) (*yaml.Node, error) {
+func applySets(root *yaml.Node, sets []Setting) (*yaml.Node, error) {
 	if len(sets) == 0 {
 		return root, nil
 	}
-	sets = rejoin(sets)
 	if root == nil || isNull(root) {
 		root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
@@ -54,22 +85,14 @@ func applySets(root *yaml.Node, sets []string) (*yaml.Node, error) {
 		return root, nil // parse reports the file's error
 	}
 	for _, s := range sets {
-		key, value, ok := strings.Cut(s, "=")
-		key = strings.TrimSpace(key)
-		if !ok || key == "" {
-			return nil, inputf("%s %q: want KEY=VALUE, KEY a golden.yaml key path such as scan.dbRepository", SetFlag, s)
-		}
-		path := strings.Split(key, ".")
+		path := strings.Split(s.Key, ".")
 		for _, p := range path {
 			if p == "" {
-				return nil, inputf("%s %s: empty key in the path %q", SetFlag, s, key)
+				return nil, inputf("%s: empty key in the path %q", s.from(), s.Key)
 			}
 		}
-		v, err := setValue(key, value)
-		if err != nil {
-			return nil, err
-		}
-		if err := setAt(root, path, key, v); err != nil {
+		v := setValue(s.Value, s.from())
+		if err := setAt(root, path, s.from(), v); err != nil {
 			return nil, err
 		}
 	}
@@ -77,35 +100,35 @@ func applySets(root *yaml.Node, sets []string) (*yaml.Node, error) {
 }
 
 // setValue decodes a setting's VALUE as one YAML value; a value that is
-// not YAML (a: b: c) is the string itself.
-func setValue(key, value string) (*yaml.Node, error) {
+// not YAML (a: b: c) is the string itself. from names the setting.
+func setValue(value, from string) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(value), &doc); err != nil || len(doc.Content) == 0 {
 		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
 		if strings.TrimSpace(value) == "" {
 			n.Tag = "!!null"
 		}
-		return unline(n, key), nil
+		return unline(n, from)
 	}
-	return unline(doc.Content[0], key), nil
+	return unline(doc.Content[0], from)
 }
 
 // unline clears the line of n and its children, and records the
-// setting's key in their comments, so that errors name the setting.
-func unline(n *yaml.Node, key string) *yaml.Node {
+// setting's name in their comments, so that errors name the setting.
+func unline(n *yaml.Node, from string) *yaml.Node {
 	n.Line, n.Column = 0, 0
-	n.LineComment = setMark + key
+	n.LineComment = setMark + from
 	for _, c := range n.Content {
-		unline(c, key)
+		unline(c, from)
 	}
 	return n
 }
 
-// setMark prefixes the key recorded on the nodes a setting made.
+// setMark prefixes the name recorded on the nodes a setting made.
 const setMark = "golden-set:"
 
 // setAt sets the value at path in the mapping m, creating the mappings on
-// the way; an existing value is replaced.
+// the way; an existing value is replaced. key names the setting.
 func setAt(m *yaml.Node, path []string, key string, v *yaml.Node) error {
 	for i, name := range path {
 		var found *yaml.Node
@@ -130,14 +153,14 @@ func setAt(m *yaml.Node, path []string, key string, v *yaml.Node) error {
 			*found = *unline(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}, key)
 		}
 		if found.Kind != yaml.MappingNode {
-			return inputf("%s %s: %s is %s, not a mapping of keys", SetFlag, key, strings.Join(path[:i+1], "."), describe(found))
+			return inputf("%s: %s is %s, not a mapping of keys", key, strings.Join(path[:i+1], "."), describe(found))
 		}
 		m = found
 	}
 	return nil
 }
 
-// setOf returns the key of the setting that made n, if one did.
+// setOf returns the name of the setting that made n, if one did.
 func setOf(n *yaml.Node) (string, bool) {
 	if n == nil || n.Line != 0 {
 		return "", false
@@ -148,8 +171,8 @@ func setOf(n *yaml.Node) (string, bool) {
 
 // where is the location of a node in errors: file:line, or the setting.
 func (p *parser) where(n *yaml.Node) string {
-	if key, ok := setOf(n); ok {
-		return fmt.Sprintf("%s %s", SetFlag, key)
+	if from, ok := setOf(n); ok {
+		return from
 	}
 	return fmt.Sprintf("%s:%d", p.name, n.Line)
 }

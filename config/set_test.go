@@ -73,7 +73,11 @@ func TestLoadWithSettings(t *testing.T) {
 				files[ConfigFile] = tc.file
 			}
 			dir := tree(t, "svc", files)
-			c, err := Load(dir, func(k string) string { return tc.env[k] }, tc.sets...)
+			sets, err := ParseSettings(tc.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(dir, func(k string) string { return tc.env[k] }, sets...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +95,7 @@ func TestLoadWithBadSettings(t *testing.T) {
 	}{
 		{"no equals", []string{"coverage.min"}, `--set "coverage.min": want KEY=VALUE`},
 		{"empty key", []string{"=1"}, `--set "=1": want KEY=VALUE`},
-		{"empty path element", []string{"scan..skip=true"}, `--set scan..skip=true: empty key`},
+		{"empty path element", []string{"scan..skip=true"}, `--set scan..skip: empty key in the path "scan..skip"`},
 		{"unknown key", []string{"coverage.minn=80"}, `--set coverage.minn: unknown key "minn" in coverage (did you mean "min"?)`},
 		{"bad value", []string{"coverage.min=120"}, `--set coverage.min: coverage.min: 120 is not a percentage`},
 		{"wrong type", []string{"scan.severity=HIGH"}, `--set scan.severity: scan.severity: want a list, got a string`},
@@ -103,7 +107,10 @@ func TestLoadWithBadSettings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := tree(t, "svc", map[string]string{"go.mod": "module x\n", ConfigFile: "language: go\n"})
-			_, err := Load(dir, nil, tc.sets...)
+			sets, err := ParseSettings(tc.sets)
+			if err == nil {
+				_, err = Load(dir, nil, sets...)
+			}
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -127,9 +134,22 @@ func FuzzApplySets(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		_, err := parse([]byte("language: go\nscan:\n  skip: false\n"), ConfigFile, s)
+		sets, err := ParseSettings([]string{s})
+		if err == nil {
+			_, err = parse([]byte("language: go\nscan:\n  skip: false\n"), ConfigFile, sets...)
+		}
 		if err != nil && exitcode.Code(err) != exitcode.Usage {
 			t.Fatalf("%q: exit code %d: %v", s, exitcode.Code(err), err)
 		}
 	})
+}
+
+// TestSettingFrom: a setting made by a flag is named by the flag.
+func TestSettingFrom(t *testing.T) {
+	t.Parallel()
+	dir := tree(t, "svc", map[string]string{"go.mod": "module x\n"})
+	_, err := Load(dir, nil, Setting{Key: "coverage.min", Value: "120", From: "--min-coverage"})
+	if err == nil || !strings.HasPrefix(err.Error(), "--min-coverage: coverage.min: 120 is not a percentage") {
+		t.Errorf("err = %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -299,16 +300,20 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 		return nil, exitcode.Infraf("--source %q: %v", f.source, err)
 	}
 	prep := &ciPrep{sourceDir: abs}
+	settings, err := ciSettings(f)
+	if err != nil {
+		return nil, err
+	}
 	if f.configFile != "" {
-		prep.cfg, err = loadConfigFile(abs, f.configFile, e.Getenv, f.settings...)
+		prep.cfg, err = loadConfigFile(abs, f.configFile, e.Getenv, settings...)
 	} else {
-		prep.cfg, err = config.Load(abs, e.Getenv, f.settings...)
+		prep.cfg, err = config.Load(abs, e.Getenv, settings...)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := applyCIFlags(prep.cfg, f); err != nil {
-		return nil, err
+	if prep.cfg.Coverage.PatchMin != nil && prep.cfg.Coverage.PatchBase == "" {
+		return nil, exitcode.Inputf("a patch coverage minimum needs a base revision: --patch-base REV or coverage.patchBase")
 	}
 
 	prep.run = pipeline.RunOptions{
@@ -396,49 +401,53 @@ func hostPath(flag, p string, dir bool) (string, error) {
 	return abs, nil
 }
 
-// applyCIFlags applies the flags that were set to the configuration
-// (flags beat the file) and validates the result.
-func applyCIFlags(cfg *config.Config, f *ciFlags) error {
-	if f.set["image"] {
-		cfg.Image.Repository = strings.TrimSpace(f.image)
+// ciSettings are the settings the flags that were set make, named by
+// their flags, then the --set ones: one override layer (package config's
+// Setting), so that a flag is checked like its golden.yaml key.
+func ciSettings(f *ciFlags) ([]config.Setting, error) {
+	var out []config.Setting
+	add := func(flag, key, value string) {
+		if f.set[flag] {
+			out = append(out, config.Setting{Key: key, Value: value, From: "--" + flag})
+		}
 	}
-	if f.set["min-coverage"] {
-		cfg.Coverage.Min = f.minCoverage.v
+	pct := func(p percentFlag) string {
+		if p.v == nil {
+			return "null"
+		}
+		return strconv.FormatFloat(*p.v, 'f', -1, 64)
 	}
-	if f.set["min-package-coverage"] {
-		cfg.Coverage.MinPackage = f.minPackage.v
+	add("image", "image.repository", yamlString(strings.TrimSpace(f.image)))
+	add("min-coverage", "coverage.min", pct(f.minCoverage))
+	add("min-package-coverage", "coverage.minPackage", pct(f.minPackage))
+	add("patch-min", "coverage.patchMin", pct(f.patchMin))
+	add("patch-base", "coverage.patchBase", yamlString(strings.TrimSpace(f.patchBase)))
+	add("lint-fail-on", "lint.failOn", yamlString(strings.TrimSpace(f.lintFailOn)))
+	add("scan-severity", "scan.severity", yamlList(splitList(strings.ToUpper(f.scanSeverity))))
+	add("ignore-unfixed", "scan.ignoreUnfixed", strconv.FormatBool(f.ignoreUnfixed))
+	add("trivy-db-repository", "scan.dbRepository", yamlString(strings.TrimSpace(f.dbRepo)))
+	add("trivy-java-db-repository", "scan.javaDBRepository", yamlString(strings.TrimSpace(f.javaDBRepo)))
+	add("build-platform", "image.platforms", yamlList(splitList(f.buildPlatforms)))
+	sets, err := config.ParseSettings(f.settings)
+	if err != nil {
+		return nil, err
 	}
-	if f.set["patch-min"] {
-		cfg.Coverage.PatchMin = f.patchMin.v
+	return append(out, sets...), nil
+}
+
+// yamlString is s as a YAML string (JSON's quoting is YAML's).
+func yamlString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// yamlList is a YAML flow list of strings.
+func yamlList(items []string) string {
+	if items == nil {
+		items = []string{}
 	}
-	if f.set["patch-base"] {
-		cfg.Coverage.PatchBase = strings.TrimSpace(f.patchBase)
-	}
-	if f.set["lint-fail-on"] {
-		cfg.Lint.FailOn = strings.ToUpper(strings.TrimSpace(f.lintFailOn))
-	}
-	if f.set["scan-severity"] {
-		cfg.Scan.Severity = splitList(strings.ToUpper(f.scanSeverity))
-	}
-	if f.set["ignore-unfixed"] {
-		cfg.Scan.IgnoreUnfixed = f.ignoreUnfixed
-	}
-	if f.set["trivy-db-repository"] {
-		cfg.Scan.DBRepository = strings.TrimSpace(f.dbRepo)
-	}
-	if f.set["trivy-java-db-repository"] {
-		cfg.Scan.JavaDBRepository = strings.TrimSpace(f.javaDBRepo)
-	}
-	if f.set["build-platform"] {
-		cfg.Image.Platforms = splitList(f.buildPlatforms)
-	}
-	if cfg.Coverage.PatchMin != nil && cfg.Coverage.PatchBase == "" {
-		return exitcode.Inputf("a patch coverage minimum needs a base revision: --patch-base REV or coverage.patchBase")
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("with the flags applied: %w", err)
-	}
-	return nil
+	b, _ := json.Marshal(items)
+	return string(b)
 }
 
 // splitList splits a comma-separated list, dropping blanks.
@@ -469,7 +478,7 @@ func under(dir, p string) (string, bool) {
 // loadConfigFile loads the service in dir with file as its config file:
 // the file is parsed under its own name first (so that its errors name
 // it), then loaded in place of golden.yaml.
-func loadConfigFile(dir, file string, getenv func(string) string, sets ...string) (*config.Config, error) {
+func loadConfigFile(dir, file string, getenv func(string) string, sets ...config.Setting) (*config.Config, error) {
 	data, err := os.ReadFile(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -117,7 +117,7 @@ func TestCIUsageErrors(t *testing.T) {
 		{"bad config file", nil, []string{"--source", svc, "--config", cfgFile}, cfgFile + ":2"},
 		{"missing config file", nil, []string{"--source", svc, "--config", filepath.Join(empty, "nope.yaml")}, "no such file"},
 		{"publish without image", nil, []string{"--source", svc, "--publish"}, "no image repository to publish to"},
-		{"bad image", nil, []string{"--source", svc, "--image", "ghcr.io/acme/api:1.0"}, "with the flags applied: image.repository"},
+		{"bad image", nil, []string{"--source", svc, "--image", "ghcr.io/acme/api:1.0"}, "--image: image.repository"},
 		{"bump without publish", nil, []string{"--source", svc, "--bump"}, "the staging bump needs publish"},
 		{"bump without gitops", nil, []string{"--source", svc, "--image", "ghcr.io/acme/api", "--publish", "--bump"}, "no GitOps repository"},
 		{"unknown stage", nil, []string{"--source", svc, "--skip", "lint,deploy"}, `cannot skip "deploy"`},
@@ -309,23 +309,27 @@ func TestDetectRevisionFromGit(t *testing.T) {
 	}
 }
 
-func TestApplyCIFlags(t *testing.T) {
+func TestCISettings(t *testing.T) {
 	t.Parallel()
-	cfg, err := config.Parse([]byte("language: go\ncoverage:\n  min: 50\n  minPackage: 40\nscan:\n  severity: [CRITICAL]\n"), "golden.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := goService(t, map[string]string{"golden.yaml": "language: go\ncoverage:\n  min: 50\n  minPackage: 40\nscan:\n  severity: [CRITICAL]\n  ignoreUnfixed: true\n"})
 	f := &ciFlags{set: map[string]bool{"min-coverage": true, "scan-severity": true, "image": true, "build-platform": true, "ignore-unfixed": true}}
 	if err := f.minCoverage.Set("80"); err != nil {
 		t.Fatal(err)
 	}
-	f.scanSeverity, f.image, f.buildPlatforms, f.ignoreUnfixed = "high, critical", "ghcr.io/acme/api", "linux/amd64,linux/arm64", true
+	f.scanSeverity, f.image, f.buildPlatforms, f.ignoreUnfixed = "high, critical", "ghcr.io/acme/api", "linux/amd64,linux/arm64", false
 	f.lintFailOn = "HIGH" // not set: ignored
-	if err := applyCIFlags(cfg, f); err != nil {
+	f.settings = stringsFlag{"coverage.min=85"}
+	sets, err := ciSettings(f)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if *cfg.Coverage.Min != 80 || *cfg.Coverage.MinPackage != 40 || strings.Join(cfg.Scan.Severity, ",") != "HIGH,CRITICAL" ||
-		cfg.Image.Repository != "ghcr.io/acme/api" || len(cfg.Image.Platforms) != 2 || !cfg.Scan.IgnoreUnfixed || cfg.Lint.FailOn == "HIGH" {
+	cfg, err := config.Load(svc, nil, sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// --set comes after the flags: it wins; a flag can turn a setting off.
+	if *cfg.Coverage.Min != 85 || *cfg.Coverage.MinPackage != 40 || strings.Join(cfg.Scan.Severity, ",") != "HIGH,CRITICAL" ||
+		cfg.Image.Repository != "ghcr.io/acme/api" || len(cfg.Image.Platforms) != 2 || cfg.Scan.IgnoreUnfixed || cfg.Lint.FailOn == "HIGH" {
 		t.Errorf("config after flags: %+v", cfg)
 	}
 }

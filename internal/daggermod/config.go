@@ -60,7 +60,11 @@ func LoadConfig(ctx context.Context, source *dagger.Directory, sets []string) (*
 	if err != nil {
 		return nil, err
 	}
-	return config.LoadFS(fsys, "", nil, sets...)
+	settings, err := config.ParseSettings(sets)
+	if err != nil {
+		return nil, err
+	}
+	return config.LoadFS(fsys, "", nil, settings...)
 }
 
 // configFS builds the file system config.LoadFS reads from the entries at
