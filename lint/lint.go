@@ -413,3 +413,78 @@ func parseESLint(data []byte, p paths) ([]result.Finding, error) {
 	}
 	return findings, nil
 }
+
+// Verdict is the lint gate's decision on a linter's findings.
+type Verdict struct {
+	// Tool is the linter; FailOn the lowest severity that fails.
+	Tool   Format
+	FailOn result.Severity
+	// Findings are sorted most severe first (result.SortFindings);
+	// Failing counts those at or above FailOn.
+	Findings []result.Finding
+	Failing  int
+}
+
+// Gate sorts findings and decides the gate: any finding at or above
+// failOn fails it.
+func Gate(tool Format, findings []result.Finding, failOn result.Severity) Verdict {
+	result.SortFindings(findings)
+	v := Verdict{Tool: tool, FailOn: failOn, Findings: findings}
+	for _, f := range findings {
+		if f.Severity.Rank() >= failOn.Rank() {
+			v.Failing++
+		}
+	}
+	return v
+}
+
+// Passed reports whether no finding fails the gate.
+func (v Verdict) Passed() bool { return v.Failing == 0 }
+
+// Counts counts the findings by severity.
+func (v Verdict) Counts() map[result.Severity]int {
+	counts := map[result.Severity]int{}
+	for _, f := range v.Findings {
+		counts[f.Severity]++
+	}
+	return counts
+}
+
+// Summary is the verdict in one line, as golden lint-gate prints it and
+// every lint stage records it:
+// "golangci-lint: 5 findings (3 HIGH, 1 MEDIUM, 1 LOW), 5 at or above LOW".
+func (v Verdict) Summary() string {
+	if len(v.Findings) == 0 {
+		return fmt.Sprintf("%s: no findings", v.Tool)
+	}
+	counts := v.Counts()
+	var parts []string
+	for _, s := range result.Severities {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	noun := "findings"
+	if len(v.Findings) == 1 {
+		noun = "finding"
+	}
+	return fmt.Sprintf("%s: %d %s (%s), %d at or above %s", v.Tool, len(v.Findings), noun, strings.Join(parts, ", "), v.Failing, v.FailOn)
+}
+
+// Failure says why the gate failed ("3 of 5 findings at or above HIGH");
+// "" when it passed.
+func (v Verdict) Failure() string {
+	if v.Passed() {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d findings at or above %s", v.Failing, len(v.Findings), v.FailOn)
+}
+
+// Stage is the verdict as the stage name of a run.
+func (v Verdict) Stage(name string) result.Stage {
+	st := result.Stage{Name: name, Tool: string(v.Tool), Status: result.Passed, Summary: v.Summary(), Findings: v.Findings}
+	if !v.Passed() {
+		st.Status, st.Error = result.Failed, v.Failure()
+	}
+	return st
+}

@@ -143,20 +143,7 @@ func lintStage(format lint.Format, run *toolRun, report, src string, failOn resu
 	if err != nil {
 		return nil, st, err
 	}
-	result.SortFindings(findings)
-	failing := 0
-	for _, f := range findings {
-		if f.Severity.Rank() >= failOn.Rank() {
-			failing++
-		}
-	}
-	st.Findings = findings
-	st.Summary = lintSummary(format, findings, failing, failOn)
-	st.Status = result.Passed
-	if failing > 0 {
-		st.Status = result.Failed
-		st.Error = fmt.Sprintf("%d of %d findings at or above %s", failing, len(findings), failOn)
-	}
+	st = lint.Gate(format, findings, failOn).Stage(StageLint)
 	return findings, st, nil
 }
 
@@ -169,25 +156,6 @@ func lintFailed(format lint.Format, run *toolRun) error {
 		return err
 	}
 	return toolFailed(string(format), run.ExitCode, run.Stderr)
-}
-
-// lintSummary is the stage's one line, as golden lint-gate prints it:
-// "golangci-lint: 5 findings (3 HIGH, 2 LOW), 5 at or above LOW".
-func lintSummary(f lint.Format, findings []result.Finding, failing int, threshold result.Severity) string {
-	if len(findings) == 0 {
-		return fmt.Sprintf("%s: no findings", f)
-	}
-	counts := map[result.Severity]int{}
-	for _, fd := range findings {
-		counts[fd.Severity]++
-	}
-	var parts []string
-	for _, s := range result.Severities {
-		if n := counts[s]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	return fmt.Sprintf("%s: %s (%s), %d at or above %s", f, plural(len(findings), "finding"), strings.Join(parts, ", "), failing, threshold)
 }
 
 // npmScripts reads the scripts of the source's package.json.

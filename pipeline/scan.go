@@ -229,48 +229,6 @@ func scanStage(stage string, run *toolRun, report string, pol scan.Policy) ([]re
 		return nil, st, exitcode.Inputf("trivy report %q: %v", baseName(report), err)
 	}
 	outcome := scan.Evaluate(all, pol)
-	findings := make([]result.Finding, len(outcome.Findings))
-	for i, f := range outcome.Findings {
-		findings[i] = f.Finding
-	}
-	sevs := pol.Severities
-	if sevs == nil {
-		sevs = scan.DefaultSeverities
-	}
-	st.Findings = findings
-	st.Summary = scanSummary(outcome, sevs)
-	st.Status = result.Passed
-	if !outcome.Passed {
-		st.Status = result.Failed
-		st.Error = fmt.Sprintf("%d finding(s) at %s fail the gate", len(outcome.Failed), joinSeverities(sevs))
-	}
-	return findings, st, nil
-}
-
-// scanSummary is the stage's one line, as golden scan-gate writes it.
-func scanSummary(o scan.Outcome, sevs []result.Severity) string {
-	parts := make([]string, 0, len(result.Severities))
-	for _, s := range result.Severities {
-		parts = append(parts, fmt.Sprintf("%d %s", o.Counts[s], s))
-	}
-	verdict := fmt.Sprintf("%d at %s fail the gate", len(o.Failed), joinSeverities(sevs))
-	if o.Passed {
-		verdict = fmt.Sprintf("none at %s fail the gate", joinSeverities(sevs))
-	}
-	s := fmt.Sprintf("%d findings (%s); %s", o.Counts.Total(), strings.Join(parts, ", "), verdict)
-	if len(o.Ignored) > 0 {
-		s += fmt.Sprintf("; %d ignored", len(o.Ignored))
-	}
-	if o.Unfixed > 0 {
-		s += fmt.Sprintf("; %d unfixed passed", o.Unfixed)
-	}
-	return s
-}
-
-func joinSeverities(sevs []result.Severity) string {
-	s := make([]string, len(sevs))
-	for i, v := range sevs {
-		s[i] = string(v)
-	}
-	return strings.Join(s, ",")
+	st = outcome.Stage(stage)
+	return st.Findings, st, nil
 }

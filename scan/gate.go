@@ -93,6 +93,9 @@ type Outcome struct {
 	Unfixed int
 	// Passed is true when nothing failed.
 	Passed bool
+	// Severities are the severities that fail the gate (the policy's, or
+	// DefaultSeverities).
+	Severities []result.Severity
 }
 
 // Evaluate applies the ignore list to findings, counts what remains
@@ -106,7 +109,7 @@ func Evaluate(findings []Finding, p Policy) Outcome {
 	for _, s := range sevs {
 		failing[s] = true
 	}
-	o := Outcome{Counts: newCounts(), ByKind: map[result.Kind]Counts{}}
+	o := Outcome{Counts: newCounts(), ByKind: map[result.Kind]Counts{}, Severities: sevs}
 	for _, k := range Kinds {
 		o.ByKind[k] = newCounts()
 	}
@@ -172,4 +175,57 @@ func sortFindings(fs []Finding) {
 		}
 		return a.PkgPath < b.PkgPath
 	})
+}
+
+// Summary is the outcome in one line, as golden scan-gate prints it and
+// every scan stage records it: "3 findings (1 CRITICAL, 2 HIGH, 0 MEDIUM,
+// 0 LOW, 0 UNKNOWN); 3 at HIGH,CRITICAL fail the gate; 1 ignored".
+func (o Outcome) Summary() string {
+	parts := make([]string, 0, len(result.Severities))
+	for _, s := range result.Severities {
+		parts = append(parts, fmt.Sprintf("%d %s", o.Counts[s], s))
+	}
+	verdict := fmt.Sprintf("%d at %s fail the gate", len(o.Failed), JoinSeverities(o.Severities))
+	if o.Passed {
+		verdict = fmt.Sprintf("none at %s fail the gate", JoinSeverities(o.Severities))
+	}
+	s := fmt.Sprintf("%d findings (%s); %s", o.Counts.Total(), strings.Join(parts, ", "), verdict)
+	if len(o.Ignored) > 0 {
+		s += fmt.Sprintf("; %d ignored", len(o.Ignored))
+	}
+	if o.Unfixed > 0 {
+		s += fmt.Sprintf("; %d unfixed passed", o.Unfixed)
+	}
+	return s
+}
+
+// Failure says why the gate failed ("2 finding(s) at HIGH,CRITICAL fail
+// the gate"); "" when it passed.
+func (o Outcome) Failure() string {
+	if o.Passed {
+		return ""
+	}
+	return fmt.Sprintf("%d finding(s) at %s fail the gate", len(o.Failed), JoinSeverities(o.Severities))
+}
+
+// Stage is the outcome as the stage name of a run: the findings that
+// remain, the summary, and failed with Failure when the gate failed.
+func (o Outcome) Stage(name string) result.Stage {
+	st := result.Stage{Name: name, Tool: Tool, Status: result.Passed, Summary: o.Summary()}
+	for _, f := range o.Findings {
+		st.Findings = append(st.Findings, f.Finding)
+	}
+	if !o.Passed {
+		st.Status, st.Error = result.Failed, o.Failure()
+	}
+	return st
+}
+
+// JoinSeverities writes severities as the flags take them: HIGH,CRITICAL.
+func JoinSeverities(sevs []result.Severity) string {
+	s := make([]string, len(sevs))
+	for i, v := range sevs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ",")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -119,14 +120,8 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		result.SortFindings(findings)
-		failing := 0
-		for _, fd := range findings {
-			if fd.Severity.Rank() >= threshold.Rank() {
-				failing++
-			}
-		}
-		summary = lintSummary(f, findings, failing, threshold)
+		v := lint.Gate(f, findings, threshold)
+		summary = v.Summary()
 
 		if *sarifPath != "" {
 			if err := lintWriteSARIF(*sarifPath, sarif.Run{Tool: string(f), InfoURI: lintToolInfo[f], Findings: findings}); err != nil {
@@ -134,14 +129,14 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 			}
 		}
 		if *asJSON {
-			v := lintVerdict{
-				Tool: string(f), Report: *report, FailOn: threshold, Passed: failing == 0,
-				Total: len(findings), Failing: failing, Counts: lintCounts(findings), Findings: findings,
+			out := lintVerdict{
+				Tool: string(f), Report: *report, FailOn: threshold, Passed: v.Passed(),
+				Total: len(findings), Failing: v.Failing, Counts: v.Counts(), Findings: findings,
 			}
-			if v.Findings == nil {
-				v.Findings = []result.Finding{}
+			if out.Findings == nil {
+				out.Findings = []result.Finding{}
 			}
-			if err := printGateJSON(e.Stdout, v); err != nil {
+			if err := printGateJSON(e.Stdout, out); err != nil {
 				return exitcode.InfraError(err)
 			}
 		} else {
@@ -152,8 +147,8 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 				return exitcode.InfraError(err)
 			}
 		}
-		if failing > 0 {
-			return exitcode.Gatef("%d of %d findings at or above %s", failing, len(findings), threshold)
+		if !v.Passed() {
+			return exitcode.GateError(errors.New(v.Failure()))
 		}
 		return nil
 	}()
@@ -164,37 +159,6 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 	}
 	st.Tool, st.Summary, st.Findings = string(tool), summary, findings
 	return finish(e, "lint-gate", *resultPath, err, func(r *result.Run) { r.SetStage(st) })
-}
-
-// lintSummary is the one-line outcome:
-// "golangci-lint: 5 findings (3 HIGH, 1 MEDIUM, 1 LOW), 5 at or above LOW".
-func lintSummary(f lint.Format, findings []result.Finding, failing int, threshold result.Severity) string {
-	if len(findings) == 0 {
-		return fmt.Sprintf("%s: no findings", f)
-	}
-	counts := lintCounts(findings)
-	var parts []string
-	for _, s := range result.Severities {
-		if n := counts[s]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	return fmt.Sprintf("%s: %s (%s), %d at or above %s", f, lintPlural(len(findings), "finding"), strings.Join(parts, ", "), failing, threshold)
-}
-
-func lintCounts(findings []result.Finding) map[result.Severity]int {
-	counts := map[result.Severity]int{}
-	for _, f := range findings {
-		counts[f.Severity]++
-	}
-	return counts
-}
-
-func lintPlural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // printLintFindings prints one finding a line, compiler style; the lines of a

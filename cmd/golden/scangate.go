@@ -169,7 +169,7 @@ func scanGate(e *Env, flags *flag.FlagSet, o scanGateOptions) (*scanGateResult, 
 	for i, f := range outcome.Findings {
 		kept[i] = f.Finding
 	}
-	res := &scanGateResult{summary: scanSummary(outcome, sevs), findings: kept}
+	res := &scanGateResult{summary: outcome.Summary(), findings: kept}
 
 	if o.sarif != "" {
 		version := strings.TrimPrefix(rep.Trivy.Version, "v")
@@ -195,7 +195,7 @@ func scanGate(e *Env, flags *flag.FlagSet, o scanGateOptions) (*scanGateResult, 
 		}
 	}
 	if !outcome.Passed {
-		return res, exitcode.Gatef("%d finding(s) at %s fail the gate", len(outcome.Failed), scanJoinSeverities(sevs))
+		return res, exitcode.GateError(errors.New(outcome.Failure()))
 	}
 	return res, nil
 }
@@ -245,34 +245,6 @@ func scanWriteSARIF(name string, run sarif.Run) error {
 		return exitcode.InfraError(err)
 	}
 	return nil
-}
-
-func scanJoinSeverities(sevs []result.Severity) string {
-	s := make([]string, len(sevs))
-	for i, v := range sevs {
-		s[i] = string(v)
-	}
-	return strings.Join(s, ",")
-}
-
-// scanSummary is the stage's one line.
-func scanSummary(o scan.Outcome, sevs []result.Severity) string {
-	parts := make([]string, 0, len(result.Severities))
-	for _, s := range result.Severities {
-		parts = append(parts, fmt.Sprintf("%d %s", o.Counts[s], s))
-	}
-	verdict := fmt.Sprintf("%d at %s fail the gate", len(o.Failed), scanJoinSeverities(sevs))
-	if o.Passed {
-		verdict = fmt.Sprintf("none at %s fail the gate", scanJoinSeverities(sevs))
-	}
-	s := fmt.Sprintf("%d findings (%s); %s", o.Counts.Total(), strings.Join(parts, ", "), verdict)
-	if len(o.Ignored) > 0 {
-		s += fmt.Sprintf("; %d ignored", len(o.Ignored))
-	}
-	if o.Unfixed > 0 {
-		s += fmt.Sprintf("; %d unfixed passed", o.Unfixed)
-	}
-	return s
 }
 
 func printScanJSON(w io.Writer, report string, ignore *scan.IgnoreList, o scan.Outcome, sevs []result.Severity, ignoreUnfixed bool) error {
@@ -349,7 +321,7 @@ func printScanText(w io.Writer, report string, ignore *scan.IgnoreList, o scan.O
 	if ignoreUnfixed {
 		fmt.Fprintf(ew, "Unfixed vulnerabilities passed by --ignore-unfixed: %d\n", o.Unfixed)
 	}
-	gate := scanJoinSeverities(sevs)
+	gate := scan.JoinSeverities(sevs)
 	if o.Passed {
 		fmt.Fprintf(ew, "PASSED: no finding at %s\n", gate)
 		return ew.err
