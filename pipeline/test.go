@@ -126,7 +126,7 @@ func (p *Pipeline) Test(ctx context.Context) (*TestResult, error) {
 	covStart := p.now()
 	data, ok := run.file(profile)
 	if !ok {
-		if gatesSet(p.cfg.Coverage) {
+		if coverageGates(p.cfg.Coverage).Any() {
 			cst := result.Stage{Name: StageCoverage, Status: result.Skipped,
 				Summary: "no coverage profile: the tests wrote none"}
 			p.stageTimes(&cst, covStart)
@@ -320,11 +320,6 @@ func failedTests(failed []result.TestCase) string {
 	return fmt.Sprintf("%d %s: %s", len(failed), verb, strings.Join(names, ", "))
 }
 
-// gatesSet reports whether any coverage gate is configured.
-func gatesSet(c config.CoverageConfig) bool {
-	return c.Min != nil || c.MinPackage != nil || c.PatchMin != nil
-}
-
 // coverageStage analyzes a coverage profile over the source tree in dir
 // and gates it with the configured minimums. Patch coverage needs the
 // tree's git history (withGit); without it a patchBase only warns, and a
@@ -359,50 +354,11 @@ func coverageStage(ctx context.Context, profile, name string, format coverage.Fo
 	case cfg.PatchBase != "":
 		warnings = append(warnings, fmt.Sprintf("patch coverage since %s not computed: the source's git history is not available here", cfg.PatchBase))
 	}
-	gates := coverage.Gates{Min: cfg.Min, MinPackage: cfg.MinPackage, PatchMin: cfg.PatchMin}
-	failures := gates.Check(sum, patch)
-
-	cov := resultCoverage(sum, patch)
-	summary := "coverage " + coverage.FormatPercent(sum.Percent)
-	if patch != nil {
-		if patch.Lines == 0 {
-			summary += ", patch n/a"
-		} else {
-			summary += fmt.Sprintf(", patch %s of %d lines", coverage.FormatPercent(patch.Percent), patch.Lines)
-		}
-	}
-	st.Status = result.Passed
-	if len(failures) > 0 {
-		msgs := make([]string, len(failures))
-		for i, f := range failures {
-			msgs[i] = f.String()
-		}
-		st.Status = result.Failed
-		st.Error = strings.Join(msgs, "; ")
-		summary += fmt.Sprintf(": %d gate(s) failed", len(failures))
-	} else if gatesSet(cfg) {
-		summary += ": gates passed"
-	}
-	st.Summary = summary
-	return cov, st, warnings, nil
+	v := coverageGates(cfg).Evaluate(sum, patch)
+	return v.Result(), v.Stage(StageCoverage), warnings, nil
 }
 
-// resultCoverage converts an analysis into the result model, with line
-// hits for line-level reports.
-func resultCoverage(s *coverage.Summary, p *coverage.Patch) *result.Coverage {
-	cov := &result.Coverage{Percent: s.Percent, Statements: s.Statements, Covered: s.Covered}
-	for _, pk := range s.Packages {
-		cov.Packages = append(cov.Packages, result.PackageCoverage{Package: pk.Package, Percent: pk.Percent, Statements: pk.Statements, Covered: pk.Covered})
-	}
-	for _, f := range s.Files {
-		fc := result.FileCoverage{Path: f.Path, Package: f.Package, Lines: make([]result.LineHit, len(f.Lines))}
-		for i, l := range f.Lines {
-			fc.Lines[i] = result.LineHit{Line: l.Line, Hits: l.Hits}
-		}
-		cov.Files = append(cov.Files, fc)
-	}
-	if p != nil {
-		cov.Patch = &result.PatchCoverage{Base: p.Base, Percent: p.Percent, Lines: p.Lines, Covered: p.Covered}
-	}
-	return cov
+// coverageGates are the configuration's coverage gates.
+func coverageGates(c config.CoverageConfig) coverage.Gates {
+	return coverage.Gates{Min: c.Min, MinPackage: c.MinPackage, PatchMin: c.PatchMin}
 }

@@ -168,12 +168,8 @@ func runCoverage(ctx context.Context, e *Env, args []string) error {
 		}
 		if err != nil {
 			err = exitcode.Infraf("writing the report: %w", err)
-		} else if len(rep.failures) > 0 {
-			msgs := make([]string, len(rep.failures))
-			for i, f := range rep.failures {
-				msgs[i] = f.String()
-			}
-			err = exitcode.Gatef("%d coverage gate(s) failed: %s", len(rep.failures), strings.Join(msgs, "; "))
+		} else if v := rep.verdict; !v.Passed() {
+			err = exitcode.Gatef("%d coverage gate(s) failed: %s", len(v.Failures), v.Failure())
 		}
 	}
 	return finish(e, "coverage", *resultPath, err, func(r *result.Run) {
@@ -184,9 +180,7 @@ func runCoverage(ctx context.Context, e *Env, args []string) error {
 // coverageRun is the outcome of one golden coverage.
 type coverageRun struct {
 	formats  []string
-	summary  *coverage.Summary
-	patch    *coverage.Patch
-	failures []coverage.Failure
+	verdict  coverage.Verdict
 	warnings []string
 }
 
@@ -225,22 +219,24 @@ func coverageReport(ctx context.Context, profiles []string, formatName, sourceDi
 	if err != nil {
 		return nil, err
 	}
-	if rep.summary, err = coverage.Analyze(merged, src); err != nil {
+	sum, err := coverage.Analyze(merged, src)
+	if err != nil {
 		return nil, err
 	}
-	rep.warnings = append(rep.warnings, rep.summary.Warnings...)
+	rep.warnings = append(rep.warnings, sum.Warnings...)
+	var patch *coverage.Patch
 	if patchBase != "" {
-		if rep.patch, err = coverage.PatchCoverage(ctx, rep.summary, src, patchBase); err != nil {
+		if patch, err = coverage.PatchCoverage(ctx, sum, src, patchBase); err != nil {
 			return nil, err
 		}
-		rep.warnings = append(rep.warnings, rep.patch.Warnings...)
+		rep.warnings = append(rep.warnings, patch.Warnings...)
 	}
-	rep.failures = gates.Check(rep.summary, rep.patch)
+	rep.verdict = gates.Evaluate(sum, patch)
 	return rep, nil
 }
 
 func writeCoverageJSON(w io.Writer, rep *coverageRun, gates coverage.Gates) error {
-	s := rep.summary
+	s := rep.verdict.Summary
 	out := coverageJSON{
 		Formats:    rep.formats,
 		Total:      s.Percent,
@@ -250,7 +246,7 @@ func writeCoverageJSON(w io.Writer, rep *coverageRun, gates coverage.Gates) erro
 		Gates:      gatesJSON{Min: gates.Min, MinPackage: gates.MinPackage, PatchMin: gates.PatchMin},
 		Failures:   []failureJSON{},
 		Warnings:   append([]string{}, rep.warnings...),
-		Passed:     len(rep.failures) == 0,
+		Passed:     len(rep.verdict.Failures) == 0,
 	}
 	if out.Formats == nil {
 		out.Formats = []string{}
@@ -258,7 +254,7 @@ func writeCoverageJSON(w io.Writer, rep *coverageRun, gates coverage.Gates) erro
 	for _, p := range s.Packages {
 		out.Packages = append(out.Packages, packageJSON{Package: p.Package, Percent: p.Percent, Statements: p.Statements, Covered: p.Covered})
 	}
-	if p := rep.patch; p != nil {
+	if p := rep.verdict.Patch; p != nil {
 		pj := &patchJSON{Base: p.Base, BaseCommit: p.BaseCommit, HeadCommit: p.HeadCommit, Percent: p.Percent,
 			Lines: p.Lines, Covered: p.Covered, Applicable: p.Lines > 0, Files: []patchFileJSON{}}
 		for _, f := range p.Files {
@@ -266,7 +262,7 @@ func writeCoverageJSON(w io.Writer, rep *coverageRun, gates coverage.Gates) erro
 		}
 		out.Patch = pj
 	}
-	for _, f := range rep.failures {
+	for _, f := range rep.verdict.Failures {
 		out.Failures = append(out.Failures, failureJSON{Gate: f.Gate, Subject: f.Subject, Percent: f.Percent, Min: f.Min, Message: f.String()})
 	}
 	enc := json.NewEncoder(w)
@@ -276,7 +272,7 @@ func writeCoverageJSON(w io.Writer, rep *coverageRun, gates coverage.Gates) erro
 }
 
 func writeCoverageTable(w io.Writer, rep *coverageRun, gates coverage.Gates) error {
-	s := rep.summary
+	s := rep.verdict.Summary
 	unit := "STATEMENTS"
 	if len(rep.formats) > 0 && !contains(rep.formats, string(coverage.FormatGo)) {
 		unit = "LINES"
@@ -288,7 +284,7 @@ func writeCoverageTable(w io.Writer, rep *coverageRun, gates coverage.Gates) err
 	rows = append(rows, []string{"total", strconv.Itoa(s.Statements), strconv.Itoa(s.Covered), coverage.FormatPercent(s.Percent)})
 	writeTable(w, rows)
 
-	if p := rep.patch; p != nil {
+	if p := rep.verdict.Patch; p != nil {
 		fmt.Fprintln(w)
 		span := shortHash(p.BaseCommit) + ".." + shortHash(p.HeadCommit)
 		if p.Lines == 0 {
@@ -313,7 +309,7 @@ func writeCoverageTable(w io.Writer, rep *coverageRun, gates coverage.Gates) err
 		return err
 	}
 	failed := map[string][]coverage.Failure{}
-	for _, f := range rep.failures {
+	for _, f := range rep.verdict.Failures {
 		failed[f.Gate] = append(failed[f.Gate], f)
 	}
 	if gates.Min != nil {
@@ -332,14 +328,14 @@ func writeCoverageTable(w io.Writer, rep *coverageRun, gates coverage.Gates) err
 			fmt.Fprintf(w, "PASS  every package's coverage >= %s (%d packages)\n", coverage.FormatThreshold(*gates.MinPackage), len(s.Packages))
 		}
 	}
-	if gates.PatchMin != nil && rep.patch != nil {
+	if gates.PatchMin != nil && rep.verdict.Patch != nil {
 		switch fs := failed[coverage.GatePatchMin]; {
 		case len(fs) > 0:
 			fmt.Fprintf(w, "FAIL  %s\n", fs[0])
-		case rep.patch.Lines == 0:
+		case rep.verdict.Patch.Lines == 0:
 			fmt.Fprintf(w, "PASS  patch coverage n/a (no changed line holds statements), gate passes\n")
 		default:
-			fmt.Fprintf(w, "PASS  patch coverage %s >= %s\n", coverage.FormatPercent(rep.patch.Percent), coverage.FormatThreshold(*gates.PatchMin))
+			fmt.Fprintf(w, "PASS  patch coverage %s >= %s\n", coverage.FormatPercent(rep.verdict.Patch.Percent), coverage.FormatThreshold(*gates.PatchMin))
 		}
 	}
 	_, err := fmt.Fprint(w)
@@ -413,32 +409,10 @@ func recordCoverage(r *result.Run, st result.Stage, rep *coverageRun) {
 		coverage.SetOutputs(r, nil)
 		return
 	}
-	s := rep.summary
-	cov := &result.Coverage{Percent: s.Percent, Statements: s.Statements, Covered: s.Covered}
-	for _, p := range s.Packages {
-		cov.Packages = append(cov.Packages, result.PackageCoverage{Package: p.Package, Percent: p.Percent, Statements: p.Statements, Covered: p.Covered})
-	}
-	for _, f := range s.Files {
-		fc := result.FileCoverage{Path: f.Path, Package: f.Package, Lines: make([]result.LineHit, len(f.Lines))}
-		for i, l := range f.Lines {
-			fc.Lines[i] = result.LineHit{Line: l.Line, Hits: l.Hits}
-		}
-		cov.Files = append(cov.Files, fc)
-	}
-	summary := "coverage " + coverage.FormatPercent(s.Percent)
-	if p := rep.patch; p != nil {
-		cov.Patch = &result.PatchCoverage{Base: p.Base, Percent: p.Percent, Lines: p.Lines, Covered: p.Covered}
-		if p.Lines == 0 {
-			summary += ", patch n/a"
-		} else {
-			summary += fmt.Sprintf(", patch %s of %d lines", coverage.FormatPercent(p.Percent), p.Lines)
-		}
-	}
+	v := rep.verdict
+	cov := v.Result()
 	coverage.SetOutputs(r, cov)
-	if n := len(rep.failures); n > 0 {
-		summary += fmt.Sprintf(": %d gate(s) failed", n)
-	}
-	st.Summary = summary
+	st.Summary = v.Line()
 	r.SetStage(st)
 	r.Coverage = cov
 }

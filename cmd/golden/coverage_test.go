@@ -157,7 +157,7 @@ func TestCoverageRecordsResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, ok := r.Stage("coverage")
-	if !ok || st.Status != result.Passed || st.Summary != "coverage 42.5%" {
+	if !ok || st.Status != result.Passed || st.Summary != "coverage 42.5%: gates passed" {
 		t.Errorf("stage: %+v", st)
 	}
 	c := r.Coverage
