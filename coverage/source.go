@@ -109,6 +109,13 @@ func OpenSource(dir string) (*Source, error) {
 	return s, nil
 }
 
+// ModulePath returns the module path of a go.mod file (its "module"
+// directive).
+func ModulePath(file string) (string, error) {
+	p, _, err := readModulePath(file)
+	return p, err
+}
+
 // readModulePath returns the module path of a go.mod file (its "module"
 // directive) and, on error, the line it concerns.
 func readModulePath(file string) (string, int, error) {

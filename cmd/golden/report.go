@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/report"
 	"github.com/goldenci/golden/result"
@@ -208,21 +209,11 @@ func reportSource(dir string, getenv func(string) string) (string, string) {
 // reportModulePath reads the module path of a go.mod file, "" when there is
 // none.
 func reportModulePath(path string) string {
-	data, err := os.ReadFile(path)
+	p, err := coverage.ModulePath(path)
 	if err != nil {
 		return ""
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if rest, ok := strings.CutPrefix(line, "module"); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '"') {
-			rest, _, _ = strings.Cut(rest, "//")
-			if p, err := strconv.Unquote(strings.TrimSpace(rest)); err == nil {
-				return p
-			}
-			return strings.TrimSpace(rest)
-		}
-	}
-	return ""
+	return p
 }
 
 // writeSARIF writes the run's findings of stages as SARIF to path,
