@@ -45,7 +45,7 @@ func detect(fsys fs.FS, where string) (Language, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			continue
 		case err != nil:
-			return "", exitcode.Infraf("detecting the language of %s: %v", where, err)
+			return "", exitcode.Infraf("detecting the language of %s: %w", where, err)
 		case fi.IsDir():
 			continue
 		}

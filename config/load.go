@@ -55,7 +55,7 @@ func Load(dir string, getenv func(string) string, sets ...Setting) (*Config, err
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, exitcode.Infraf("service directory %q: %v", dir, err)
+		return nil, exitcode.Infraf("service directory %q: %w", dir, err)
 	}
 	return load(os.DirFS(dir), dir, filepath.Base(abs), getenv, sets)
 }
@@ -79,7 +79,7 @@ func checkDir(dir string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return exitcode.Inputf("service directory %q: no such directory", dir)
 	case err != nil:
-		return exitcode.Infraf("service directory %q: %v", dir, err)
+		return exitcode.Infraf("service directory %q: %w", dir, err)
 	case !fi.IsDir():
 		return exitcode.Inputf("service directory %q: not a directory", dir)
 	}
@@ -150,7 +150,7 @@ func load(fsys fs.FS, dir, name string, getenv func(string) string, sets []Setti
 				continue
 			}
 			if err := validToolImage(v); err != nil {
-				return nil, exitcode.Inputf("%s: %v", ImageEnvVar(key), err)
+				return nil, exitcode.Inputf("%s: %w", ImageEnvVar(key), err)
 			}
 			if c.Tools == nil {
 				c.Tools = map[string]string{}
@@ -212,7 +212,7 @@ func isFile(fsys fs.FS, name string, display func(string) string) (bool, error) 
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
 	case err != nil:
-		return false, exitcode.Infraf("%s: %v", display(name), err)
+		return false, exitcode.Infraf("%s: %w", display(name), err)
 	case fi.IsDir():
 		return false, exitcode.Inputf("%s: is a directory", display(name))
 	}
@@ -223,14 +223,14 @@ func isFile(fsys fs.FS, name string, display func(string) string) (bool, error) 
 func readFile(fsys fs.FS, name string, display func(string) string) ([]byte, error) {
 	fi, err := fs.Stat(fsys, name)
 	if err != nil {
-		return nil, exitcode.Infraf("reading %s: %v", display(name), err)
+		return nil, exitcode.Infraf("reading %s: %w", display(name), err)
 	}
 	if fi.Size() > maxFileSize {
 		return nil, exitcode.Inputf("%s: larger than %d bytes", display(name), maxFileSize)
 	}
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		return nil, exitcode.Infraf("reading %s: %v", display(name), err)
+		return nil, exitcode.Infraf("reading %s: %w", display(name), err)
 	}
 	if len(data) > maxFileSize {
 		return nil, exitcode.Inputf("%s: larger than %d bytes", display(name), maxFileSize)
@@ -289,7 +289,7 @@ func serviceString[T any](n *yaml.Node, shown, key string, valid func(string) (T
 	}
 	v, err := valid(n.Value)
 	if err != nil {
-		return zero, exitcode.Inputf("%s:%d: %s: %v", shown, n.Line, key, err)
+		return zero, exitcode.Inputf("%s:%d: %s: %w", shown, n.Line, key, err)
 	}
 	return v, nil
 }

@@ -82,7 +82,7 @@ func PatchCoverage(ctx context.Context, s *Summary, src *Source, base string) (*
 	}
 	baseHash, err := repo.ResolveRevision(plumbing.Revision(base))
 	if err != nil {
-		return nil, exitcode.Inputf("patch coverage: unknown base revision %q (%v); in a shallow clone fetch it first, e.g. git fetch origin main, or fetch-depth: 0", base, err)
+		return nil, exitcode.Inputf("patch coverage: unknown base revision %q (%w); in a shallow clone fetch it first, e.g. git fetch origin main, or fetch-depth: 0", base, err)
 	}
 	from, err := repo.CommitObject(*baseHash)
 	if err != nil {

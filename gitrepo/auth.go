@@ -124,7 +124,7 @@ func envOrFile(getenv func(string) string, name string) (string, error) {
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", exitcode.Inputf("reading %s_FILE: %v", name, err)
+			return "", exitcode.Inputf("reading %s_FILE: %w", name, err)
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}

@@ -49,7 +49,7 @@ func (s *session) checkout(commit plumbing.Hash) error {
 	idx, err := checkoutTree(s.repo.Storer, tree, s.dir)
 	var bad *badTreeError
 	if errors.As(err, &bad) {
-		return exitcode.Inputf("checking out commit %s of %s: %v", commit, s.r.display, err)
+		return exitcode.Inputf("checking out commit %s of %s: %w", commit, s.r.display, err)
 	}
 	if err != nil {
 		return fail("%v", err)

@@ -255,17 +255,17 @@ func (s *session) clone(ctx context.Context, dir, branch string) (plumbing.Hash,
 	wt := osfs.New(dir)
 	dot, err := wt.Chroot(git.GitDirName)
 	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: opening the clone: %v", s.r.display, err)
+		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: opening the clone: %w", s.r.display, err)
 	}
 	s.storage = filesystem.NewStorageWithOptions(dot, cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
 	repo, err := git.Open(s.storage, wt)
 	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: opening the clone: %v", s.r.display, err)
+		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: opening the clone: %w", s.r.display, err)
 	}
 	s.repo, s.dir = repo, dir
 	head, err := repo.Head()
 	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: reading HEAD: %v", s.r.display, err)
+		return plumbing.ZeroHash, exitcode.Infraf("cloning %s: reading HEAD: %w", s.r.display, err)
 	}
 	if err := s.checkout(head.Hash()); err != nil {
 		return plumbing.ZeroHash, err
@@ -354,7 +354,7 @@ func Apply(ctx context.Context, o Options, edit EditFunc) (*Outcome, error) {
 	}
 	dir, err := os.MkdirTemp(o.TempDir, "golden-gitrepo-*")
 	if err != nil {
-		return nil, exitcode.Infraf("creating the clone directory: %v", err)
+		return nil, exitcode.Infraf("creating the clone directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	defer s.close()
@@ -531,10 +531,10 @@ func (o *Options) unchanged(out *Outcome, s *session, src string) *Outcome {
 func (s *session) commit(msg string, o Options) (plumbing.Hash, error) {
 	wt, err := s.repo.Worktree()
 	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("opening the checkout: %v", err)
+		return plumbing.ZeroHash, exitcode.Infraf("opening the checkout: %w", err)
 	}
 	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("staging the change: %v", err)
+		return plumbing.ZeroHash, exitcode.Infraf("staging the change: %w", err)
 	}
 	now := o.Now()
 	// AddWithOptions staged everything, deletions included: no All here,
@@ -547,7 +547,7 @@ func (s *session) commit(msg string, o Options) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("committing the change: %v", err)
+		return plumbing.ZeroHash, exitcode.Infraf("committing the change: %w", err)
 	}
 	return h, nil
 }
@@ -557,18 +557,18 @@ func (s *session) commit(msg string, o Options) (plumbing.Hash, error) {
 func (s *session) diff(ctx context.Context, base, commit plumbing.Hash) (string, []string, error) {
 	from, err := s.repo.CommitObject(base)
 	if err != nil {
-		return "", nil, exitcode.Infraf("reading commit %s: %v", base, err)
+		return "", nil, exitcode.Infraf("reading commit %s: %w", base, err)
 	}
 	to, err := s.repo.CommitObject(commit)
 	if err != nil {
-		return "", nil, exitcode.Infraf("reading commit %s: %v", commit, err)
+		return "", nil, exitcode.Infraf("reading commit %s: %w", commit, err)
 	}
 	patch, err := from.PatchContext(ctx, to)
 	if err != nil && ctx.Err() != nil {
 		return "", nil, classify("diffing the change to", s.r, s.auth, ctx.Err())
 	}
 	if err != nil {
-		return "", nil, exitcode.Infraf("diffing %s..%s: %v", base, commit, err)
+		return "", nil, exitcode.Infraf("diffing %s..%s: %w", base, commit, err)
 	}
 	var files []string
 	for _, fp := range patch.FilePatches() {
@@ -592,7 +592,7 @@ func (s *session) diff(ctx context.Context, base, commit plumbing.Hash) (string,
 func (s *session) push(ctx context.Context, target string, expect plumbing.Hash) error {
 	head, err := s.repo.Head()
 	if err != nil {
-		return exitcode.Infraf("reading HEAD: %v", err)
+		return exitcode.Infraf("reading HEAD: %w", err)
 	}
 	dst := plumbing.NewBranchReferenceName(target)
 	opts := &git.PushOptions{
@@ -667,13 +667,13 @@ func (s *session) fetchReset(ctx context.Context, branch string) (plumbing.Hash,
 	}
 	ref, err := s.repo.Reference(tracking, true)
 	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("fetching %s: reading %s: %v", s.r.display, tracking, err)
+		return plumbing.ZeroHash, exitcode.Infraf("fetching %s: reading %s: %w", s.r.display, tracking, err)
 	}
 	if err := s.moveHead(ref.Hash()); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	if err := clearWorktree(s.dir); err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("clearing the checkout: %v", err)
+		return plumbing.ZeroHash, exitcode.Infraf("clearing the checkout: %w", err)
 	}
 	if err := s.checkout(ref.Hash()); err != nil {
 		return plumbing.ZeroHash, err
@@ -686,14 +686,14 @@ func (s *session) fetchReset(ctx context.Context, branch string) (plumbing.Hash,
 func (s *session) moveHead(commit plumbing.Hash) error {
 	head, err := s.repo.Storer.Reference(plumbing.HEAD)
 	if err != nil {
-		return exitcode.Infraf("reading HEAD: %v", err)
+		return exitcode.Infraf("reading HEAD: %w", err)
 	}
 	name := plumbing.HEAD
 	if head.Type() == plumbing.SymbolicReference {
 		name = head.Target()
 	}
 	if err := s.repo.Storer.SetReference(plumbing.NewHashReference(name, commit)); err != nil {
-		return exitcode.Infraf("moving %s to %s: %v", name, commit, err)
+		return exitcode.Infraf("moving %s to %s: %w", name, commit, err)
 	}
 	return nil
 }

@@ -43,14 +43,14 @@ func parseRemote(raw string, auth *Auth) (*remote, error) {
 	if isLocalPath(raw) {
 		abs, err := filepath.Abs(raw)
 		if err != nil {
-			return nil, exitcode.Inputf("repository path %q: %v", raw, err)
+			return nil, exitcode.Inputf("repository path %q: %w", raw, err)
 		}
 		if _, err := os.Stat(abs); err != nil {
 			return nil, exitcode.InputError(&Error{msg: abs + ": repository not found", kind: ErrRepositoryNotFound})
 		}
 		ep, err := transport.NewEndpoint(abs)
 		if err != nil {
-			return nil, exitcode.Inputf("repository path %q: %v", abs, err)
+			return nil, exitcode.Inputf("repository path %q: %w", abs, err)
 		}
 		return &remote{url: abs, display: abs, kind: kindFile, ep: ep}, nil
 	}

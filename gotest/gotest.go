@@ -281,7 +281,7 @@ func Parse(r io.Reader, name string) (*Report, error) {
 		default:
 			var ev event
 			if jerr := json.Unmarshal(trimmed, &ev); jerr != nil {
-				return nil, exitcode.Inputf("parsing go test -json output %q: line %d: %v", name, lineNo, jerr)
+				return nil, exitcode.Inputf("parsing go test -json output %q: line %d: %w", name, lineNo, jerr)
 			}
 			if ev.Action == "" {
 				return nil, exitcode.Inputf("parsing go test -json output %q: line %d: event has no Action", name, lineNo)

@@ -299,7 +299,7 @@ func imageRepository(repo string) (string, error) {
 		return "", exitcode.Inputf("no image repository to publish to: set image.repository in the configuration or --image")
 	}
 	if _, err := name.NewRepository(repo); err != nil {
-		return "", exitcode.Inputf("image.repository %q: %v (want a repository without tag or digest, e.g. ghcr.io/acme/api)", repo, err)
+		return "", exitcode.Inputf("image.repository %q: %w (want a repository without tag or digest, e.g. ghcr.io/acme/api)", repo, err)
 	}
 	return repo, nil
 }

@@ -102,7 +102,7 @@ func lintFailOn(cfg *config.Config) (result.Severity, error) {
 	}
 	s, err := result.ParseSeverity(cfg.Lint.FailOn)
 	if err != nil {
-		return "", exitcode.Inputf("lint.failOn: %v", err)
+		return "", exitcode.Inputf("lint.failOn: %w", err)
 	}
 	return s, nil
 }

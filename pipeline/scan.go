@@ -196,7 +196,7 @@ func scanSeverities(c config.ScanConfig) ([]result.Severity, error) {
 	}
 	sevs, err := scan.ParseSeverities(strings.Join(c.Severity, ","))
 	if err != nil {
-		return nil, exitcode.Inputf("scan.severity: %v", err)
+		return nil, exitcode.Inputf("scan.severity: %w", err)
 	}
 	return sevs, nil
 }
@@ -226,7 +226,7 @@ func scanStage(stage string, run *toolRun, report string, pol scan.Policy) ([]re
 	}
 	all, err := scan.Findings(rep)
 	if err != nil {
-		return nil, st, exitcode.Inputf("trivy report %q: %v", baseName(report), err)
+		return nil, st, exitcode.Inputf("trivy report %q: %w", baseName(report), err)
 	}
 	outcome := scan.Evaluate(all, pol)
 	st = outcome.Stage(stage)

@@ -243,7 +243,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	// 1. What the source environment runs, from the repository itself.
 	dir, err := os.MkdirTemp(o.TempDir, "golden-promote-*")
 	if err != nil {
-		return nil, exitcode.Infraf("creating the clone directory: %v", err)
+		return nil, exitcode.Infraf("creating the clone directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	head, err := gitrepo.Clone(ctx, dir, gitrepo.CloneOptions{URL: o.URL, Branch: res.Base, Auth: o.Auth, Progress: o.Progress})

@@ -122,7 +122,7 @@ func inCheckout(dir, rel string) (string, error) {
 	}
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return "", exitcode.Infraf("reading the checkout: %v", err)
+		return "", exitcode.Infraf("reading the checkout: %w", err)
 	}
 	if r, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(r) && r != "." {
 		return "", exitcode.Inputf("%q: a symbolic link leads out of the GitOps repository", rel)

@@ -201,7 +201,7 @@ func runCI(ctx context.Context, e *Env, args []string) error {
 	if f.platform != "" {
 		p, err := report.ParsePlatform(f.platform)
 		if err != nil {
-			return exitcode.Inputf("--platform: %v", err)
+			return exitcode.Inputf("--platform: %w", err)
 		}
 		platform = p
 	}
@@ -297,7 +297,7 @@ type ciPrep struct {
 func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 	abs, err := filepath.Abs(f.source)
 	if err != nil {
-		return nil, exitcode.Infraf("--source %q: %v", f.source, err)
+		return nil, exitcode.Infraf("--source %q: %w", f.source, err)
 	}
 	prep := &ciPrep{sourceDir: abs}
 	settings, err := ciSettings(f)
@@ -484,7 +484,7 @@ func loadConfigFile(dir, file string, getenv func(string) string, sets ...config
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, exitcode.Inputf("--config %q: no such file", file)
 	case err != nil:
-		return nil, exitcode.Infraf("--config: %v", err)
+		return nil, exitcode.Infraf("--config: %w", err)
 	}
 	if _, err := config.Parse(data, file); err != nil {
 		return nil, err
@@ -494,7 +494,7 @@ func loadConfigFile(dir, file string, getenv func(string) string, sets ...config
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, exitcode.Inputf("--source %q: no such directory", dir)
 	case err != nil:
-		return nil, exitcode.Infraf("--source: %v", err)
+		return nil, exitcode.Infraf("--source: %w", err)
 	case !fi.IsDir():
 		return nil, exitcode.Inputf("--source %q: not a directory", dir)
 	}
@@ -618,14 +618,14 @@ func gitRevision(dir string) (revision, error) {
 		return r, nil
 	}
 	if err != nil {
-		return r, exitcode.Infraf("reading the git checkout of %s: %v", dir, err)
+		return r, exitcode.Infraf("reading the git checkout of %s: %w", dir, err)
 	}
 	head, err := repo.Head()
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return r, nil // no commit yet
 	}
 	if err != nil {
-		return r, exitcode.Infraf("reading HEAD of %s: %v", dir, err)
+		return r, exitcode.Infraf("reading HEAD of %s: %w", dir, err)
 	}
 	r.Commit = head.Hash().String()
 	if head.Name().IsBranch() {

@@ -101,12 +101,12 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 		}
 		f, err := lint.ParseFormat(*format)
 		if err != nil {
-			return exitcode.Inputf("--format: %v", err)
+			return exitcode.Inputf("--format: %w", err)
 		}
 		tool = f
 		threshold, err := result.ParseSeverity(*failOn)
 		if err != nil {
-			return exitcode.Inputf("--fail-on: %v", err)
+			return exitcode.Inputf("--fail-on: %w", err)
 		}
 		if strings.TrimSpace(*stage) == "" {
 			return exitcode.Inputf("--stage must not be empty")

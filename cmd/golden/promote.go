@@ -125,7 +125,7 @@ func registryCredential(e *Env) (*registry.Credential, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, exitcode.Inputf("reading %s_FILE: %v", envRegistryPassword, err)
+			return nil, exitcode.Inputf("reading %s_FILE: %w", envRegistryPassword, err)
 		}
 		pass = strings.TrimRight(string(b), "\r\n")
 	}
@@ -146,7 +146,7 @@ func readConfig(path string) (*config.Config, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, exitcode.Inputf("--config %q: no such file", path)
 	case err != nil:
-		return nil, exitcode.Inputf("--config %q: %v", path, err)
+		return nil, exitcode.Inputf("--config %q: %w", path, err)
 	}
 	return config.Parse(data, path)
 }

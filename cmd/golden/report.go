@@ -88,7 +88,7 @@ func runReport(_ context.Context, e *Env, args []string) error {
 	if *platformFlag != "" {
 		p, err := report.ParsePlatform(*platformFlag)
 		if err != nil {
-			return exitcode.Inputf("--platform: %v", err)
+			return exitcode.Inputf("--platform: %w", err)
 		}
 		platform = p
 	}

@@ -146,7 +146,7 @@ func scanGate(e *Env, flags *flag.FlagSet, o scanGateOptions) (*scanGateResult, 
 	}
 	sevs, err := scan.ParseSeverities(o.severities)
 	if err != nil {
-		return nil, exitcode.Inputf("--severity: %v", err)
+		return nil, exitcode.Inputf("--severity: %w", err)
 	}
 	rep, err := scan.LoadReport(o.report)
 	if err != nil {
@@ -154,7 +154,7 @@ func scanGate(e *Env, flags *flag.FlagSet, o scanGateOptions) (*scanGateResult, 
 	}
 	findings, err := scan.Findings(rep)
 	if err != nil {
-		return nil, exitcode.Inputf("trivy report %q: %v", o.report, err)
+		return nil, exitcode.Inputf("trivy report %q: %w", o.report, err)
 	}
 	ignore, err := scanLoadIgnore(flags, o.ignoreFile)
 	if err != nil {

@@ -259,7 +259,7 @@ func stageRun(now time.Time, cov *result.Coverage, stages ...result.Stage) *resu
 func encodeRun(r *result.Run) (string, error) {
 	var b bytes.Buffer
 	if err := r.Write(&b); err != nil {
-		return "", exitcode.Infraf("encoding %s: %v", ResultFile, err)
+		return "", exitcode.Infraf("encoding %s: %w", ResultFile, err)
 	}
 	return b.String(), nil
 }
@@ -495,7 +495,7 @@ func (s *Session) Ci(ctx context.Context, o pipeline.RunOptions) (*dagger.Direct
 	var log bytes.Buffer
 	// The image scan's findings are paths in the image, not the source.
 	if err := report.SARIF(&log, r, report.Options{}, pipeline.StageLint, pipeline.StageScan); err != nil {
-		return nil, exitcode.Infraf("writing %s: %v", SARIFFile, err)
+		return nil, exitcode.Infraf("writing %s: %w", SARIFFile, err)
 	}
 	out, err := reports(ctx, s.c, r, nil)
 	if err != nil {
