@@ -680,17 +680,18 @@ func ciFinish(ctx context.Context, e *Env, f *ciFlags, platform report.Platform,
 	if err := run.Save(f.result); err != nil {
 		return ciSecondary(e, runErr, exitcode.InfraError(err))
 	}
-	args := []string{"--result", f.result, "--platform", string(platform), "--out", f.out}
+	o := renderOptions{platform: platform, out: f.out, maxAnnotations: report.DefaultMaxAnnotations, maxItems: report.DefaultMaxItems}
 	if f.sarif != "" {
 		// The image scan's findings are paths in the image, not the source.
-		args = append(args, "--sarif", f.sarif, "--sarif-stage", pipeline.StageLint, "--sarif-stage", pipeline.StageScan)
+		o.sarif, o.sarifStages = f.sarif, []string{pipeline.StageLint, pipeline.StageScan}
 	}
+	var masked []string
 	for _, name := range []string{"GOLDEN_REGISTRY_PASSWORD", gitrepo.EnvToken, gitrepo.EnvPassword, gitrepo.EnvSSHPassphrase} {
 		if e.Getenv(name) != "" {
-			args = append(args, "--mask-env", name)
+			masked = append(masked, name)
 		}
 	}
-	if err := runReport(ctx, e, args); err != nil {
+	if err := renderRun(e, run, report.NewRedactor(maskedSecrets(e, masked)...), o); err != nil {
 		return ciSecondary(e, runErr, fmt.Errorf("rendering the report: %w", err))
 	}
 	return runErr

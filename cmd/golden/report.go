@@ -102,6 +102,19 @@ func runReport(_ context.Context, e *Env, args []string) error {
 		return exitcode.Inputf("no result file: pass --result FILE or set GOLDEN_RESULT")
 	}
 
+	run, red, err := loadRun(e, *resultPath, maskEnv)
+	if err != nil {
+		return err
+	}
+	return renderRun(e, run, red, renderOptions{
+		platform: platform, out: *out, source: *source, maxAnnotations: *maxAnnotations, maxItems: *maxItems,
+		sarif: *sarifOut, sarifStages: sarifStages, exitStatus: *exitStatus,
+	})
+}
+
+// maskedSecrets are the values of the variables --mask-env and
+// $GOLDEN_MASK_ENV name, which every output redacts.
+func maskedSecrets(e *Env, maskEnv []string) []string {
 	names := append([]string(nil), maskEnv...)
 	for _, n := range strings.Split(e.Getenv("GOLDEN_MASK_ENV"), ",") {
 		if n = strings.TrimSpace(n); n != "" {
@@ -117,20 +130,41 @@ func runReport(_ context.Context, e *Env, args []string) error {
 		}
 		secrets = append(secrets, v)
 	}
-	red := report.NewRedactor(secrets...)
+	return secrets
+}
 
-	run, err := result.Load(*resultPath)
+// loadRun reads the run of a result file, with the redactor of the masked
+// variables.
+func loadRun(e *Env, path string, maskEnv []string) (*result.Run, *report.Redactor, error) {
+	red := report.NewRedactor(maskedSecrets(e, maskEnv)...)
+	run, err := result.Load(path)
 	if err != nil {
 		// The message names the file and line; redact it all the same.
-		return exitcode.InputError(errors.New(red.String(err.Error())))
+		return nil, red, exitcode.InputError(errors.New(red.String(err.Error())))
 	}
+	return run, red, nil
+}
 
-	opts := report.Options{MaxItems: *maxItems, MaxAnnotations: *maxAnnotations, Secrets: secrets}
-	if *maxAnnotations == 0 {
+// renderOptions are golden report's choices, which golden ci makes too.
+type renderOptions struct {
+	platform                 report.Platform
+	out, source              string
+	maxAnnotations, maxItems int
+	sarif                    string
+	sarifStages              []string
+	exitStatus               bool
+}
+
+// renderRun renders a run for the platform, writes its SARIF when asked,
+// and with exitStatus returns the run's verdict: what golden report does,
+// and golden ci at its end.
+func renderRun(e *Env, run *result.Run, red *report.Redactor, o renderOptions) error {
+	opts := report.Options{MaxItems: o.maxItems, MaxAnnotations: o.maxAnnotations, Secrets: red.Secrets()}
+	if o.maxAnnotations == 0 {
 		opts.MaxAnnotations = -1
 	}
 	var warnings []string
-	switch platform {
+	switch o.platform {
 	case report.PlatformGitHub:
 		res, err := report.RenderGitHub(e.Stdout, e.Getenv, run, opts)
 		if err != nil {
@@ -138,8 +172,8 @@ func runReport(_ context.Context, e *Env, args []string) error {
 		}
 		warnings = res.Warnings
 	case report.PlatformGitLab:
-		opts.Source, opts.ModulePath = reportSource(*source, e.Getenv)
-		res, err := report.RenderGitLab(*out, e.Stdout, run, opts)
+		opts.Source, opts.ModulePath = reportSource(o.source, e.Getenv)
+		res, err := report.RenderGitLab(o.out, e.Stdout, run, opts)
 		if err != nil {
 			return exitcode.InfraError(errors.New(red.String(err.Error())))
 		}
@@ -152,14 +186,13 @@ func runReport(_ context.Context, e *Env, args []string) error {
 	for _, w := range warnings {
 		fmt.Fprintf(e.Stderr, "golden report: warning: %s\n", red.String(w))
 	}
-	if *sarifOut != "" {
-		if err := writeSARIF(*sarifOut, run, opts, sarifStages); err != nil {
+	if o.sarif != "" {
+		if err := writeSARIF(o.sarif, run, opts, o.sarifStages); err != nil {
 			return exitcode.InfraError(errors.New(red.String(err.Error())))
 		}
-		fmt.Fprintf(e.Stdout, "Wrote %s\n", *sarifOut)
+		fmt.Fprintf(e.Stdout, "Wrote %s\n", o.sarif)
 	}
-
-	if !*exitStatus {
+	if !o.exitStatus {
 		return nil
 	}
 	return runStatusError(run, red)
