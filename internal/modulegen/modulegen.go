@@ -126,74 +126,26 @@ func Generate(src []byte, m Module) ([]byte, error) {
 		return nil, fmt.Errorf("parsing ci/main.go: %w", err)
 	}
 	e := &editor{fset: fset, src: src, object: m.Object}
-	keepArg := func(name string) bool { return slices.Contains(m.Args, name) }
-	keepField := func(name string) bool { return keepArg(lowerFirst(name)) }
-	found := map[string]bool{}
+	g := &cut{e: e, f: f, m: m, found: map[string]bool{}}
 
 	// The package doc: replaced.
 	if f.Doc == nil {
 		return nil, fmt.Errorf("ci/main.go has no package doc")
 	}
 	e.replace(f.Doc.Pos(), f.Doc.End(), comment(m.Doc))
-
 	for _, d := range f.Decls {
+		var err error
 		switch d := d.(type) {
 		case *ast.GenDecl:
-			if d.Tok == token.IMPORT {
-				continue
-			}
-			for _, s := range d.Specs {
-				ts, ok := s.(*ast.TypeSpec)
-				if !ok || ts.Name.Name != RootObject {
-					continue
-				}
-				found[RootObject] = true
-				if d.Doc != nil {
-					e.replace(d.Doc.Pos(), d.Doc.End(), comment(m.TypeDoc))
-				}
-				e.replace(ts.Name.Pos(), ts.Name.End(), m.Object)
-				st, ok := ts.Type.(*ast.StructType)
-				if !ok {
-					return nil, fmt.Errorf("type %s is not a struct", RootObject)
-				}
-				for _, fl := range st.Fields.List {
-					if len(fl.Names) != 1 {
-						return nil, fmt.Errorf("type %s: one field a line, please", RootObject)
-					}
-					if !keepField(fl.Names[0].Name) {
-						e.cutLines(e.start(fl.Doc, fl.Pos()), fl.End())
-					}
-				}
-			}
+			err = g.typeDecl(d)
 		case *ast.FuncDecl:
-			name := d.Name.Name
-			switch {
-			case d.Recv == nil && name == "New":
-				found["New"] = true
-				for _, p := range d.Type.Params.List {
-					if len(p.Names) != 1 {
-						return nil, fmt.Errorf("New: one argument a line, please")
-					}
-					if !keepArg(p.Names[0].Name) {
-						e.cutLines(e.paramStart(f, d.Type.Params, p), p.End()) // and its comma
-					}
-				}
-				e.retype(d.Type.Results)
-				e.filterLiterals(d.Body, keepField)
-			case d.Recv != nil && name == "args":
-				found["args"] = true
-				e.retype(d.Recv)
-				e.filterLiterals(d.Body, keepField)
-			case d.Recv != nil:
-				if !slices.Contains(m.Functions, name) {
-					e.cutLines(e.start(d.Doc, d.Pos()), d.End())
-					continue
-				}
-				found[name] = true
-				e.retype(d.Recv)
-			}
+			err = g.funcDecl(d)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
+	found := g.found
 	for _, want := range append([]string{RootObject, "New", "args"}, m.Functions...) {
 		if !found[want] {
 			return nil, fmt.Errorf("ci/main.go has no %s for %s", want, m.Dir)
@@ -211,6 +163,79 @@ func Generate(src []byte, m Module) ([]byte, error) {
 		return nil, fmt.Errorf("formatting %s/main.go: %w", m.Dir, err)
 	}
 	return out, nil
+}
+
+// cut is one module's cut of ci/main.go: the edits of each declaration.
+type cut struct {
+	e     *editor
+	f     *ast.File
+	m     Module
+	found map[string]bool // what of ci/main.go the module got
+}
+
+func (g *cut) keepArg(name string) bool   { return slices.Contains(g.m.Args, name) }
+func (g *cut) keepField(name string) bool { return g.keepArg(lowerFirst(name)) }
+
+// typeDecl renames the object, replaces its doc and drops the fields of
+// the constructor arguments the module does not keep.
+func (g *cut) typeDecl(d *ast.GenDecl) error {
+	if d.Tok == token.IMPORT {
+		return nil
+	}
+	for _, s := range d.Specs {
+		ts, ok := s.(*ast.TypeSpec)
+		if !ok || ts.Name.Name != RootObject {
+			continue
+		}
+		g.found[RootObject] = true
+		if d.Doc != nil {
+			g.e.replace(d.Doc.Pos(), d.Doc.End(), comment(g.m.TypeDoc))
+		}
+		g.e.replace(ts.Name.Pos(), ts.Name.End(), g.m.Object)
+		st, ok := ts.Type.(*ast.StructType)
+		if !ok {
+			return fmt.Errorf("type %s is not a struct", RootObject)
+		}
+		for _, fl := range st.Fields.List {
+			if len(fl.Names) != 1 {
+				return fmt.Errorf("type %s: one field a line, please", RootObject)
+			}
+			if !g.keepField(fl.Names[0].Name) {
+				g.e.cutLines(g.e.start(fl.Doc, fl.Pos()), fl.End())
+			}
+		}
+	}
+	return nil
+}
+
+// funcDecl keeps the constructor's arguments, the args method's fields
+// and the functions the module keeps, for the renamed object.
+func (g *cut) funcDecl(d *ast.FuncDecl) error {
+	name := d.Name.Name
+	switch {
+	case d.Recv == nil && name == "New":
+		g.found["New"] = true
+		for _, p := range d.Type.Params.List {
+			if len(p.Names) != 1 {
+				return fmt.Errorf("New: one argument a line, please")
+			}
+			if !g.keepArg(p.Names[0].Name) {
+				g.e.cutLines(g.e.paramStart(g.f, d.Type.Params, p), p.End()) // and its comma
+			}
+		}
+		g.e.retype(d.Type.Results)
+		g.e.filterLiterals(d.Body, g.keepField)
+	case d.Recv != nil && name == "args":
+		g.found["args"] = true
+		g.e.retype(d.Recv)
+		g.e.filterLiterals(d.Body, g.keepField)
+	case d.Recv != nil && !slices.Contains(g.m.Functions, name):
+		g.e.cutLines(g.e.start(d.Doc, d.Pos()), d.End())
+	case d.Recv != nil:
+		g.found[name] = true
+		g.e.retype(d.Recv)
+	}
+	return nil
 }
 
 // editor collects edits of src: byte ranges replaced, applied at once.
