@@ -205,176 +205,211 @@ func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, 
 	if env.logf == nil {
 		env.logf = func(string, ...any) {}
 	}
-	cfg := env.cfg
-	st := &runState{env: env, out: map[string]outcome{}}
-	r := result.New(st.now())
-	if env.opts.Repository != "" || env.opts.Commit != "" || env.opts.Branch != "" {
-		r.Source = &result.Source{Repository: env.opts.Repository, Commit: env.opts.Commit, Branch: env.opts.Branch}
-	}
-	skipped := func(name string, bySelf bool) (string, bool) {
-		switch {
-		case slices.Contains(o.Skip, name):
-			return "asked to skip " + name, true
-		case bySelf:
-			return "the configuration skips " + name, true
-		}
-		return "", false
-	}
-
-	var (
-		wg       sync.WaitGroup
-		testRes  *TestResult
-		buildRes *BuildResult
-	)
-	lane := func(f func()) {
+	rn := &runner{ctx: ctx, s: s, env: env, o: o, st: &runState{env: env, out: map[string]outcome{}}}
+	r := result.New(rn.st.now())
+	var wg sync.WaitGroup
+	for _, lane := range []func(){rn.lint, rn.test, rn.scan, rn.build} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f()
+			lane()
 		}()
 	}
-	lane(func() {
-		if why, ok := skipped(StageLint, cfg.Lint.Skip); ok {
-			st.skip(StageLint, why)
-			return
-		}
-		start := st.now()
-		env.logf("%s: started", StageLint)
-		res, err := s.Lint(ctx)
-		st.record(StageLint, start, stageOf(res, err, func(r *LintResult) result.Stage { return r.Stage }), err)
-	})
-	lane(func() {
-		if why, ok := skipped(StageTest, cfg.Test.Skip); ok {
-			st.skip(StageTest, why)
-			return
-		}
-		start := st.now()
-		env.logf("%s: started", StageTest)
-		res, err := s.Test(ctx)
-		st.record(StageTest, start, stageOf(res, err, func(r *TestResult) result.Stage { return r.Stage }), err)
-		if err == nil && res.CoverageStage != nil {
-			st.record(StageCoverage, start, *res.CoverageStage, res.coverageErr)
-		}
-		testRes = res
-	})
-	lane(func() {
-		if why, ok := skipped(StageScan, cfg.Scan.Skip); ok {
-			st.skip(StageScan, why)
-			return
-		}
-		start := st.now()
-		env.logf("%s: started", StageScan)
-		res, err := s.Scan(ctx)
-		st.record(StageScan, start, stageOf(res, err, func(r *ScanResult) result.Stage { return r.Stage }), err)
-	})
-	lane(func() {
-		if why, ok := skipped(StageBuild, false); ok {
-			st.skip(StageBuild, why)
-			st.skip(StageScanImage, "no image built")
-			return
-		}
-		start := st.now()
-		env.logf("%s: started", StageBuild)
-		// Without a publish only the platform the image scan scans is
-		// built.
-		var bo BuildOptions
-		if !o.Publish && len(cfg.Image.Platforms) > 1 {
-			bo.Platforms = cfg.Image.Platforms[:1]
-		}
-		res, err := s.Build(ctx, bo)
-		if errors.Is(err, ErrNoDockerfile) && !o.Publish {
-			st.skip(StageBuild, "no Dockerfile in the source")
-			st.skip(StageScanImage, "no image built")
-			return
-		}
-		st.record(StageBuild, start, stageOf(res, err, func(r *BuildResult) result.Stage { return r.Stage }), err)
-		if err != nil {
-			st.skip(StageScanImage, "no image built")
-			return
-		}
-		buildRes = res
-		if why, ok := skipped(StageScanImage, cfg.Scan.Skip || cfg.Scan.SkipImage); ok {
-			st.skip(StageScanImage, why)
-			return
-		}
-		start = st.now()
-		env.logf("%s: started", StageScanImage)
-		img, err := s.ScanImage(ctx, res)
-		st.record(StageScanImage, start, stageOf(img, err, func(r *ScanResult) result.Stage { return r.Stage }), err)
-	})
 	wg.Wait()
+	rn.publish()
+	rn.bumpStaging()
+	rn.record(r)
+	r.UpdatedAt = rn.st.now().UTC()
+	return r, runError(rn.st)
+}
 
-	var pub *PublishResult
-	if o.Publish {
-		switch bad := st.notPassed(); {
-		case len(bad) > 0:
-			st.skip(StagePublish, "earlier stages did not pass: "+strings.Join(bad, ", "))
-		case buildRes == nil:
-			st.skip(StagePublish, "no image built")
-		default:
-			start := st.now()
-			env.logf("%s: started", StagePublish)
-			res, err := s.Publish(ctx, buildRes, o.Credentials)
-			st.record(StagePublish, start, stageOf(res, err, func(r *PublishResult) result.Stage { return r.Stage }), err)
+// runner is one Run: the stages it calls and what they returned.
+type runner struct {
+	ctx context.Context
+	s   stager
+	env runEnv
+	o   RunOptions
+	st  *runState
+
+	testRes  *TestResult
+	buildRes *BuildResult
+	pub      *PublishResult
+	bump     *BumpResult
+}
+
+// skipped says why stage name does not run: asked to skip it, or the
+// configuration skips it (bySelf).
+func (rn *runner) skipped(name string, bySelf bool) (string, bool) {
+	switch {
+	case slices.Contains(rn.o.Skip, name):
+		return "asked to skip " + name, true
+	case bySelf:
+		return "the configuration skips " + name, true
+	}
+	return "", false
+}
+
+// stage runs stage name with f unless it is skipped, and records it. It
+// returns when the stage started and whether f ran without error.
+func (rn *runner) stage(name string, bySelf bool, f func() (result.Stage, error)) (time.Time, bool) {
+	if why, ok := rn.skipped(name, bySelf); ok {
+		rn.st.skip(name, why)
+		return time.Time{}, false
+	}
+	start := rn.st.now()
+	rn.env.logf("%s: started", name)
+	st, err := f()
+	rn.st.record(name, start, st, err)
+	return start, err == nil
+}
+
+func (rn *runner) lint() {
+	rn.stage(StageLint, rn.env.cfg.Lint.Skip, func() (result.Stage, error) {
+		res, err := rn.s.Lint(rn.ctx)
+		return stageOf(res, err, func(r *LintResult) result.Stage { return r.Stage }), err
+	})
+}
+
+// test runs the tests and records the coverage stage they made.
+func (rn *runner) test() {
+	var res *TestResult
+	start, ok := rn.stage(StageTest, rn.env.cfg.Test.Skip, func() (result.Stage, error) {
+		var err error
+		res, err = rn.s.Test(rn.ctx)
+		return stageOf(res, err, func(r *TestResult) result.Stage { return r.Stage }), err
+	})
+	if ok && res.CoverageStage != nil {
+		rn.st.record(StageCoverage, start, *res.CoverageStage, res.coverageErr)
+	}
+	rn.testRes = res
+}
+
+func (rn *runner) scan() {
+	rn.stage(StageScan, rn.env.cfg.Scan.Skip, func() (result.Stage, error) {
+		res, err := rn.s.Scan(rn.ctx)
+		return stageOf(res, err, func(r *ScanResult) result.Stage { return r.Stage }), err
+	})
+}
+
+// build builds the image, then scans it. Without a publish only the
+// platform the image scan scans is built; a source without a Dockerfile
+// that is not built natively skips both unless publishing.
+func (rn *runner) build() {
+	cfg, o := rn.env.cfg, rn.o
+	if why, ok := rn.skipped(StageBuild, false); ok {
+		rn.st.skip(StageBuild, why)
+		rn.st.skip(StageScanImage, "no image built")
+		return
+	}
+	start := rn.st.now()
+	rn.env.logf("%s: started", StageBuild)
+	var bo BuildOptions
+	if !o.Publish && len(cfg.Image.Platforms) > 1 {
+		bo.Platforms = cfg.Image.Platforms[:1]
+	}
+	res, err := rn.s.Build(rn.ctx, bo)
+	if errors.Is(err, ErrNoDockerfile) && !o.Publish {
+		rn.st.skip(StageBuild, "no Dockerfile in the source")
+		rn.st.skip(StageScanImage, "no image built")
+		return
+	}
+	rn.st.record(StageBuild, start, stageOf(res, err, func(r *BuildResult) result.Stage { return r.Stage }), err)
+	if err != nil {
+		rn.st.skip(StageScanImage, "no image built")
+		return
+	}
+	rn.buildRes = res
+	rn.stage(StageScanImage, cfg.Scan.Skip || cfg.Scan.SkipImage, func() (result.Stage, error) {
+		img, err := rn.s.ScanImage(rn.ctx, res)
+		return stageOf(img, err, func(r *ScanResult) result.Stage { return r.Stage }), err
+	})
+}
+
+// publish pushes the image when asked for and every stage so far passed.
+func (rn *runner) publish() {
+	if !rn.o.Publish {
+		return
+	}
+	switch bad := rn.st.notPassed(); {
+	case len(bad) > 0:
+		rn.st.skip(StagePublish, "earlier stages did not pass: "+strings.Join(bad, ", "))
+	case rn.buildRes == nil:
+		rn.st.skip(StagePublish, "no image built")
+	default:
+		rn.stage(StagePublish, false, func() (result.Stage, error) {
+			res, err := rn.s.Publish(rn.ctx, rn.buildRes, rn.o.Credentials)
 			if err == nil && res.Stage.Status == result.Passed {
-				pub = res
+				rn.pub = res
 			}
-		}
+			return stageOf(res, err, func(r *PublishResult) result.Stage { return r.Stage }), err
+		})
 	}
-	var bump *BumpResult
-	if o.Bump {
-		main := env.opts.MainBranch
-		if main == "" {
-			main = "main"
-		}
-		switch {
-		case pub == nil:
-			st.skip(StageBump, "nothing was published")
-		case env.opts.Branch != main:
-			st.skip(StageBump, fmt.Sprintf("staging is bumped from the main branch %q only, not from %s", main, describeRef(env.opts.Branch, env.opts.GitTag)))
-		default:
-			start := st.now()
-			env.logf("%s: started", StageBump)
-			res, err := s.Bump(ctx, pub.Digest, o.Git)
-			st.record(StageBump, start, stageOf(res, err, func(r *BumpResult) result.Stage { return r.Stage }), err)
-			if err == nil {
-				bump = res
-			}
-		}
-	}
+}
 
+// bumpStaging bumps staging when asked for, after a publish, on the main
+// branch.
+func (rn *runner) bumpStaging() {
+	if !rn.o.Bump {
+		return
+	}
+	opts := rn.env.opts
+	main := opts.MainBranch
+	if main == "" {
+		main = "main"
+	}
+	switch {
+	case rn.pub == nil:
+		rn.st.skip(StageBump, "nothing was published")
+	case opts.Branch != main:
+		rn.st.skip(StageBump, fmt.Sprintf("staging is bumped from the main branch %q only, not from %s", main, describeRef(opts.Branch, opts.GitTag)))
+	default:
+		rn.stage(StageBump, false, func() (result.Stage, error) {
+			res, err := rn.s.Bump(rn.ctx, rn.pub.Digest, rn.o.Git)
+			if err == nil {
+				rn.bump = res
+			}
+			return stageOf(res, err, func(r *BumpResult) result.Stage { return r.Stage }), err
+		})
+	}
+}
+
+// record puts the stages, in order, the source, the coverage, the image
+// and the outputs into r.
+func (rn *runner) record(r *result.Run) {
+	opts, cfg := rn.env.opts, rn.env.cfg
+	if opts.Repository != "" || opts.Commit != "" || opts.Branch != "" {
+		r.Source = &result.Source{Repository: opts.Repository, Commit: opts.Commit, Branch: opts.Branch}
+	}
 	for _, n := range Stages {
-		if oc, ok := st.out[n]; ok {
+		if oc, ok := rn.st.out[n]; ok {
 			r.SetStage(oc.stage)
 		}
 	}
-	if testRes != nil && testRes.Coverage != nil {
-		r.Coverage = testRes.Coverage
-		coverage.SetOutputs(r, testRes.Coverage)
+	if rn.testRes != nil && rn.testRes.Coverage != nil {
+		r.Coverage = rn.testRes.Coverage
+		coverage.SetOutputs(r, rn.testRes.Coverage)
 	}
-	if buildRes != nil && (cfg.Image.Repository != "" || pub != nil) {
-		r.Image = &result.Image{Name: cfg.Image.Repository, Tags: buildRes.Tags}
-		if len(buildRes.Tags) > 0 {
-			r.SetOutput("tags", strings.Join(buildRes.Tags, ","))
+	if rn.buildRes != nil && (cfg.Image.Repository != "" || rn.pub != nil) {
+		r.Image = &result.Image{Name: cfg.Image.Repository, Tags: rn.buildRes.Tags}
+		if len(rn.buildRes.Tags) > 0 {
+			r.SetOutput("tags", strings.Join(rn.buildRes.Tags, ","))
 		}
 	}
-	if pub != nil {
-		r.Image.Digest = pub.Digest
-		r.SetOutput("digest", pub.Digest)
-		r.SetOutput("image", pub.Ref)
+	if rn.pub != nil {
+		r.Image.Digest = rn.pub.Digest
+		r.SetOutput("digest", rn.pub.Digest)
+		r.SetOutput("image", rn.pub.Ref)
 	}
-	if env.opts.GitTag != "" {
-		r.SetOutput("version", env.opts.GitTag)
+	if opts.GitTag != "" {
+		r.SetOutput("version", opts.GitTag)
 	}
-	if bump != nil {
-		for k, v := range bump.Outputs {
+	if rn.bump != nil {
+		for k, v := range rn.bump.Outputs {
 			if k != "image" && k != "digest" && k != "version" {
 				r.SetOutput("gitops_"+k, v)
 			}
 		}
 	}
-	r.UpdatedAt = st.now().UTC()
-	return r, runError(st)
 }
 
 // stageOf is the stage of a stage method's result, or a zero stage when
