@@ -237,34 +237,56 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{From: v.from, To: v.to}
-	res.Base = o.base(ctx)
-
-	// 1. What the source environment runs, from the repository itself.
+	pr := &promotion{o: o, v: v, res: &Result{From: v.from, To: v.to}}
+	pr.res.Base = o.base(ctx)
 	dir, err := os.MkdirTemp(o.TempDir, "golden-promote-*")
 	if err != nil {
 		return nil, exitcode.Infraf("creating the clone directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	head, err := gitrepo.Clone(ctx, dir, gitrepo.CloneOptions{URL: o.URL, Branch: res.Base, Auth: o.Auth, Progress: o.Progress})
+	pr.dir = dir
+	for _, step := range []func(context.Context) error{pr.readSource, pr.pickVersion, pr.checkTarget, pr.registry, pr.commit} {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return pr.res, nil
+}
+
+// promotion is one Promote, step by step: each step fills in res.
+type promotion struct {
+	o   Options
+	v   validated
+	res *Result
+	dir string       // the clone
+	src gitops.Image // what the source environment runs
+	img gitops.Image // what the target environment is to run
+}
+
+// readSource clones the repository and reads what the source environment
+// runs, resolving a tag to its digest.
+func (pr *promotion) readSource(ctx context.Context) error {
+	o, v, res := &pr.o, pr.v, pr.res
+	head, err := gitrepo.Clone(ctx, pr.dir, gitrepo.CloneOptions{URL: o.URL, Branch: res.Base, Auth: o.Auth, Progress: o.Progress})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.SourceCommit = head
-	srcPath, err := inCheckout(dir, v.from)
+	srcPath, err := inCheckout(pr.dir, v.from)
 	if err != nil {
-		return nil, fmt.Errorf("reading the source environment: %w", err)
+		return fmt.Errorf("reading the source environment: %w", err)
 	}
 	src, err := gitops.CurrentImage(srcPath, o.Image, o.GitOps)
 	if err != nil {
-		return nil, relativeError(fmt.Errorf("reading the source environment: %w", err), dir)
+		return relativeError(fmt.Errorf("reading the source environment: %w", err), pr.dir)
 	}
+	pr.src = src
 	res.SourceRepository = src.Name
 	if src.NewName != "" {
 		res.SourceRepository = src.NewName
 	}
 	if err := gitops.ValidateRepository(res.SourceRepository); err != nil {
-		return nil, fmt.Errorf("%s runs %s: %w", v.from, src.Ref(), err)
+		return fmt.Errorf("%s runs %s: %w", v.from, src.Ref(), err)
 	}
 	res.SourceTag = src.Tag
 	res.Digest = src.Digest
@@ -275,53 +297,65 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	o.Registry = o.registryOptions(res.SourceRepository, res.TargetRepository)
 	switch {
 	case res.Digest == "" && src.Tag == "":
-		return nil, exitcode.Inputf("%s sets no tag and no digest for image %s: nothing to promote", v.from, o.Image)
+		return exitcode.Inputf("%s sets no tag and no digest for image %s: nothing to promote", v.from, o.Image)
 	case res.Digest == "":
 		ref := res.SourceRepository + ":" + src.Tag
 		if res.Digest, err = registry.Resolve(ctx, ref, o.Registry); err != nil {
-			return nil, err
+			return err
 		}
 		res.PinnedByTag = true
 		res.warn(o.Repo, "%s is not pinned by digest: it runs %s by tag; promoting %s, the digest the tag points to now",
 			v.from, ref, res.Digest)
 	}
 	if err := gitops.ValidateDigest(res.Digest); err != nil {
-		return nil, fmt.Errorf("%s runs %s: %w", v.from, src.Ref(), err)
+		return fmt.Errorf("%s runs %s: %w", v.from, src.Ref(), err)
 	}
 	res.SourceImage = res.SourceRepository + "@" + res.Digest
+	return nil
+}
 
-	// 2. The version.
-	tags, err := registry.ListTags(ctx, res.TargetRepository, o.Registry)
+// pickVersion picks the version the digest gets in the target repository.
+func (pr *promotion) pickVersion(ctx context.Context) error {
+	res := pr.res
+	tags, err := registry.ListTags(ctx, res.TargetRepository, pr.o.Registry)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if res.Version, res.VersionReused, err = o.pickVersion(ctx, res.TargetRepository, res.Digest, tags, v.policy); err != nil {
-		return nil, err
+	if res.Version, res.VersionReused, err = pr.o.pickVersion(ctx, res.TargetRepository, res.Digest, tags, pr.v.policy); err != nil {
+		return err
 	}
 	res.TargetImage = res.TargetRepository + ":" + res.Version + "@" + res.Digest
-
-	img := gitops.Image{Name: o.Image, Tag: res.Version, Digest: res.Digest}
-	if res.TargetRepository != o.Image {
-		img.NewName = res.TargetRepository
+	pr.img = gitops.Image{Name: pr.o.Image, Tag: res.Version, Digest: res.Digest}
+	if res.TargetRepository != pr.o.Image {
+		pr.img.NewName = res.TargetRepository
 	}
-	// The target environment must take the image before the registry
-	// changes: a missing or malformed environment stops here.
-	dstPath, err := inCheckout(dir, v.to)
+	return nil
+}
+
+// checkTarget checks that the target environment takes the image before
+// the registry changes: a missing or malformed environment stops here.
+func (pr *promotion) checkTarget(context.Context) error {
+	dstPath, err := inCheckout(pr.dir, pr.v.to)
 	if err != nil {
-		return nil, fmt.Errorf("checking the target environment: %w", err)
+		return fmt.Errorf("checking the target environment: %w", err)
 	}
-	if _, err := gitops.Update(dstPath, img, o.GitOps); err != nil {
-		return nil, relativeError(fmt.Errorf("checking the target environment: %w", err), dir)
+	if _, err := gitops.Update(dstPath, pr.img, pr.o.GitOps); err != nil {
+		return relativeError(fmt.Errorf("checking the target environment: %w", err), pr.dir)
 	}
+	return nil
+}
 
-	// 3. The registry. A version tag pointing elsewhere stops the
-	// promotion before anything is copied (TagImmutable checks again).
+// registry copies the digest to the target repository and tags it (a dry
+// run only says what it would do). A version tag pointing elsewhere stops
+// the promotion before anything is copied (TagImmutable checks again).
+func (pr *promotion) registry(ctx context.Context) error {
+	o, res := &pr.o, pr.res
 	cur, exists, err := registry.TagDigest(ctx, res.TargetRepository, res.Version, o.Registry)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if exists && cur != res.Digest {
-		return nil, exitcode.GateError(&registry.TagConflictError{
+		return exitcode.GateError(&registry.TagConflictError{
 			Repository: res.TargetRepository, Tag: res.Version, Existing: cur, Wanted: res.Digest,
 		})
 	}
@@ -329,7 +363,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	if res.TargetRepository != res.SourceRepository {
 		present, err := hasDigest(ctx, res.TargetRepository, res.Digest, o.Registry)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		needCopy = !present
 	}
@@ -341,31 +375,36 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 		if res.WouldTag {
 			o.logf("dry run: not tagging %s@%s as %s", res.TargetRepository, res.Digest, res.Version)
 		}
-	} else {
-		if needCopy {
-			o.logf("copying %s to %s", res.SourceImage, res.TargetRepository)
-			if _, err := registry.Copy(ctx, res.SourceImage, res.TargetRepository, o.Registry); err != nil {
-				return nil, err
-			}
-			res.Copied = true
-		}
-		// TagImmutable checks the tag again: another promotion may have
-		// created it since.
-		created, err := registry.TagImmutable(ctx, res.TargetRepository, res.Version, res.Digest, o.Registry)
-		if err != nil {
-			return nil, err
-		}
-		res.Tagged = created
-		if created {
-			o.logf("tagged %s@%s as %s", res.TargetRepository, res.Digest, res.Version)
-		}
+		return nil
 	}
+	if needCopy {
+		o.logf("copying %s to %s", res.SourceImage, res.TargetRepository)
+		if _, err := registry.Copy(ctx, res.SourceImage, res.TargetRepository, o.Registry); err != nil {
+			return err
+		}
+		res.Copied = true
+	}
+	// TagImmutable checks the tag again: another promotion may have
+	// created it since.
+	created, err := registry.TagImmutable(ctx, res.TargetRepository, res.Version, res.Digest, o.Registry)
+	if err != nil {
+		return err
+	}
+	res.Tagged = created
+	if created {
+		o.logf("tagged %s@%s as %s", res.TargetRepository, res.Digest, res.Version)
+	}
+	return nil
+}
 
-	// 4. The target environment.
+// commit sets the target environment to the image and pushes the commit
+// with the audit trail.
+func (pr *promotion) commit(ctx context.Context) error {
+	o, v, res := &pr.o, pr.v, pr.res
 	msg := fmt.Sprintf("promote %s %s from %s to %s", shortName(o.Image), res.Version, v.from, v.to)
 	sourceRef := res.SourceRepository
-	if src.Tag != "" {
-		sourceRef += ":" + src.Tag
+	if pr.src.Tag != "" {
+		sourceRef += ":" + pr.src.Tag
 	}
 	sourceRef += "@" + res.Digest
 	trailers := []gitrepo.Trailer{
@@ -378,8 +417,9 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 		{Key: "Golden-Source-Image", Value: sourceRef},
 		{Key: "Golden-From-Commit", Value: res.SourceCommit},
 	}
+	var err error
 	if res.Message, err = gitrepo.FormatMessage(msg, trailers); err != nil {
-		return nil, err
+		return err
 	}
 	var changes []gitops.Change
 	edit := func(dir string) (bool, error) {
@@ -388,7 +428,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return false, err
 		}
-		r, err := gitops.Update(p, img, o.GitOps)
+		r, err := gitops.Update(p, pr.img, o.GitOps)
 		if err != nil {
 			return false, relativeError(err, dir)
 		}
@@ -397,7 +437,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	}
 	out, err := gitrepo.Apply(ctx, o.applyOptions(res.Base, msg, trailers), edit)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.Branch, res.Commit, res.Parent = out.Branch, out.Commit, out.Base
 	res.Pushed, res.Unchanged, res.DryRun = out.Pushed, out.Unchanged, out.DryRun
@@ -407,7 +447,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 		res.Changes = changes
 	}
 	res.AlreadyPromoted = out.Unchanged && !res.Copied && !res.Tagged && !res.WouldCopy && !res.WouldTag
-	return res, nil
+	return nil
 }
 
 func (r *Result) warn(repo Repo, format string, args ...any) {
