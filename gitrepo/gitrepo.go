@@ -343,6 +343,7 @@ func Apply(ctx context.Context, o Options, edit EditFunc) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	msg, err := FormatMessage(o.Message, o.Trailers)
 	if err != nil {
 		return nil, err
@@ -356,105 +357,152 @@ func Apply(ctx context.Context, o Options, edit EditFunc) (*Outcome, error) {
 	if err != nil {
 		return nil, exitcode.Infraf("creating the clone directory: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	defer s.close()
+	defer func() {
+		s.close() // the clone's storage, before its directory goes
+		_ = os.RemoveAll(dir)
+	}()
 
-	target := o.Branch
+	a := &applier{o: &o, s: s, msg: msg, dir: dir, edit: edit, target: o.Branch}
 	if o.PushBranch != "" {
-		target = o.PushBranch
+		a.target = o.PushBranch
 	}
-	out := &Outcome{Branch: target, DryRun: o.DryRun}
+	a.out = &Outcome{Branch: a.target, DryRun: o.DryRun}
+	if err := a.clone(ctx); err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		done, pushErr, err := a.attempt(ctx, attempt)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			return a.out, nil
+		}
+		if err := a.retry(ctx, attempt, pushErr); err != nil {
+			return nil, err
+		}
+	}
+}
 
+// applier is one Apply: a clone, and the change made on its head, pushed
+// to target, made again on the new head while the branch moves.
+type applier struct {
+	o      *Options
+	s      *session
+	msg    string
+	dir    string
+	edit   EditFunc
+	target string
+	out    *Outcome
+
+	src    string        // the branch the change is made on
+	base   plumbing.Hash // its head in the clone
+	expect plumbing.Hash // what target must be for the push; zero when new
+}
+
+// clone clones the branch the change is made on.
+func (a *applier) clone(ctx context.Context) error {
+	heads, err := a.s.branches(ctx)
+	if err != nil {
+		return err
+	}
+	if a.src, err = a.o.source(a.s, heads); err != nil {
+		return err
+	}
+	a.expect = heads[a.target] // the zero hash when target does not exist yet
+	if a.base, err = a.s.clone(ctx, a.dir, a.src); err != nil {
+		return err
+	}
+	if a.src == a.target && a.base != a.expect {
+		// The branch moved between listing and cloning.
+		a.expect = a.base
+	}
+	return nil
+}
+
+// attempt makes the change on the clone's head and pushes it. It is done
+// when the outcome is final (pushed, unchanged, a dry run); else pushErr
+// is why the push was refused.
+func (a *applier) attempt(ctx context.Context, n int) (done bool, pushErr, err error) {
+	o, s, out := a.o, a.s, a.out
+	out.Attempts = n
+	out.Base = a.base.String()
+	changed, err := a.edit(a.dir)
+	if err != nil {
+		return false, nil, fmt.Errorf("editing the clone of %s: %w", s.r.display, err)
+	}
+	if !changed {
+		a.out = o.unchanged(out, s, a.src)
+		return true, nil, nil
+	}
+	commit, err := s.commit(a.msg, *o)
+	if errors.Is(err, git.ErrEmptyCommit) {
+		a.out = o.unchanged(out, s, a.src)
+		return true, nil, nil
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	if o.DryRun {
+		if out.Diff, out.Files, err = s.diff(ctx, a.base, commit); err != nil {
+			return false, nil, err
+		}
+		s.logf("dry run: not pushing the change to %s (branch %s)", s.r.display, a.target)
+		return true, nil, nil
+	}
+	pushErr = s.push(ctx, a.target, a.expect)
+	if pushErr != nil {
+		return false, pushErr, s.fatalPushError(pushErr)
+	}
+	out.Commit, out.Pushed = commit.String(), true
+	// The diff comes after the push, keeping the window in which another
+	// writer can move the branch short. The push is done: failing to
+	// describe it is no failure.
+	if out.Diff, out.Files, err = s.diff(ctx, a.base, commit); err != nil {
+		s.logf("describing the pushed change: %v", err)
+	}
+	if o.PushBranch != "" {
+		out.CompareURL = CompareURL(s.r.url, o.Branch, o.PushBranch)
+	}
+	s.logf("pushed %s to %s (branch %s)", commit.String()[:12], s.r.display, a.target)
+	return true, nil, nil
+}
+
+// retry decides whether a refused push lost a race with another writer,
+// and if so waits (jittered backoff) and moves the clone to the new head.
+// Anything else, and a race lost o.MaxAttempts times, is an error.
+func (a *applier) retry(ctx context.Context, n int, pushErr error) error {
+	o, s := a.o, a.s
 	heads, err := s.branches(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	src, err := o.source(s, heads)
-	if err != nil {
-		return nil, err
+	if !lostRace(pushErr, heads, a.target, a.expect) {
+		return s.pushError(pushErr)
 	}
-	expect := heads[target] // the zero hash when target does not exist yet
-	base, err := s.clone(ctx, dir, src)
-	if err != nil {
-		return nil, err
+	if n >= o.MaxAttempts {
+		return exitcode.InfraError(&Error{
+			msg:  fmt.Sprintf("pushing to %s: branch %q kept moving: gave up after %d attempts", s.r.display, a.target, n),
+			kind: ErrRetriesExhausted,
+		})
 	}
-	if src == target && base != expect {
-		// The branch moved between listing and cloning.
-		expect = base
+	wait := o.Backoff.Delay(n)
+	s.logf("branch %s of %s moved; retrying on the new head in %s (attempt %d of %d)",
+		a.target, s.r.display, wait.Round(time.Millisecond), n+1, o.MaxAttempts)
+	if err := sleep(ctx, wait); err != nil {
+		return classify("pushing to", s.r, s.auth, err)
 	}
-
-	for attempt := 1; ; attempt++ {
-		out.Attempts = attempt
-		out.Base = base.String()
-		changed, err := edit(dir)
-		if err != nil {
-			return nil, fmt.Errorf("editing the clone of %s: %w", s.r.display, err)
-		}
-		if !changed {
-			return o.unchanged(out, s, src), nil
-		}
-		commit, err := s.commit(msg, o)
-		if errors.Is(err, git.ErrEmptyCommit) {
-			return o.unchanged(out, s, src), nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if o.DryRun {
-			if out.Diff, out.Files, err = s.diff(ctx, base, commit); err != nil {
-				return nil, err
-			}
-			s.logf("dry run: not pushing the change to %s (branch %s)", s.r.display, target)
-			return out, nil
-		}
-
-		pushErr := s.push(ctx, target, expect)
-		if pushErr == nil {
-			out.Commit, out.Pushed = commit.String(), true
-			// The diff comes after the push, keeping the window in which
-			// another writer can move the branch short. The push is done:
-			// failing to describe it is no failure.
-			if out.Diff, out.Files, err = s.diff(ctx, base, commit); err != nil {
-				s.logf("describing the pushed change: %v", err)
-			}
-			if o.PushBranch != "" {
-				out.CompareURL = CompareURL(s.r.url, o.Branch, o.PushBranch)
-			}
-			s.logf("pushed %s to %s (branch %s)", commit.String()[:12], s.r.display, target)
-			return out, nil
-		}
-		if err := s.fatalPushError(pushErr); err != nil {
-			return nil, err
-		}
-		if heads, err = s.branches(ctx); err != nil {
-			return nil, err
-		}
-		if !lostRace(pushErr, heads, target, expect) {
-			return nil, s.pushError(pushErr)
-		}
-		if attempt >= o.MaxAttempts {
-			return nil, exitcode.InfraError(&Error{
-				msg:  fmt.Sprintf("pushing to %s: branch %q kept moving: gave up after %d attempts", s.r.display, target, attempt),
-				kind: ErrRetriesExhausted,
-			})
-		}
-		wait := o.Backoff.Delay(attempt)
-		s.logf("branch %s of %s moved; retrying on the new head in %s (attempt %d of %d)",
-			target, s.r.display, wait.Round(time.Millisecond), attempt+1, o.MaxAttempts)
-		if err := sleep(ctx, wait); err != nil {
-			return nil, classify("pushing to", s.r, s.auth, err)
-		}
-		if src, err = o.source(s, heads); err != nil {
-			return nil, err
-		}
-		if base, err = s.fetchReset(ctx, src); err != nil {
-			return nil, err
-		}
-		expect = plumbing.ZeroHash
-		if src == target {
-			expect = base
-		}
+	if a.src, err = o.source(s, heads); err != nil {
+		return err
 	}
+	if a.base, err = s.fetchReset(ctx, a.src); err != nil {
+		return err
+	}
+	a.expect = plumbing.ZeroHash
+	if a.src == a.target {
+		a.expect = a.base
+	}
+	return nil
 }
 
 func (o *Options) normalize() error {
