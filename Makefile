@@ -30,7 +30,8 @@ bench: tools
 	go test -run '^$$' -bench . -benchmem ./...
 	@for s in bench/*.sh; do bash "$$s"; done
 
-# Fuzz every fuzz target for FUZZTIME each (default 10s).
+# Fuzz every fuzz target for FUZZTIME each (default 10s; a count such as
+# 1000x is what CI uses, see .ci/run).
 FUZZTIME ?= 10s
 fuzz:
 	@for pkg in $$(go list ./...); do \
