@@ -155,6 +155,10 @@ func TestGitHubExamples(t *testing.T) {
 		if v := str(t, doc, "env", "GOLDEN_VERSION"); !regexp.MustCompile(`^v\d+\.\d+\.\d+$`).MatchString(v) {
 			t.Errorf("%s: GOLDEN_VERSION %q: want a release, vX.Y.Z", name, v)
 		}
+		perms, _ := get(t, doc, "permissions").(map[string]any)
+		if perms["security-events"] != "write" || perms["actions"] != "read" {
+			t.Errorf("%s: permissions %v: the SARIF upload needs security-events: write and, in private repositories, actions: read", name, perms)
+		}
 		jobs, _ := get(t, doc, "jobs").(map[string]any)
 		for jobName, job := range jobs {
 			steps, _ := get(t, job, "steps").([]any)
