@@ -67,6 +67,17 @@ func Local(w io.Writer, run *result.Run, opts Options) error {
 
 func local(b *bytes.Buffer, run *result.Run, opts Options) {
 	limit := opts.maxItems()
+	localHeader(b, run)
+	localStages(b, run)
+	localCoverage(b, run, limit)
+	localImage(b, run)
+	localFindings(b, run, limit)
+	localTests(b, run, limit)
+	localOutputs(b, run)
+}
+
+// localHeader is the run's status and source.
+func localHeader(b *bytes.Buffer, run *result.Run) {
 	fmt.Fprintf(b, "golden: %s\n", strings.ToUpper(statusText(run.Status())))
 	if src := run.Source; src != nil {
 		var parts []string
@@ -83,7 +94,10 @@ func local(b *bytes.Buffer, run *result.Run, opts Options) {
 			fmt.Fprintf(b, "  %s\n", strings.Join(parts, ", "))
 		}
 	}
+}
 
+// localStages is the table of stages.
+func localStages(b *bytes.Buffer, run *result.Run) {
 	b.WriteString("\nStages:\n")
 	if len(run.Stages) == 0 {
 		b.WriteString("  none recorded\n")
@@ -108,7 +122,10 @@ func local(b *bytes.Buffer, run *result.Run, opts Options) {
 		}
 		_ = tw.Flush()
 	}
+}
 
+// localCoverage is the coverage, the patch and the lowest packages.
+func localCoverage(b *bytes.Buffer, run *result.Run, limit int) {
 	if c := run.Coverage; c != nil {
 		fmt.Fprintf(b, "\nCoverage: %s (%d of %d statements)\n", formatPercent(c.Percent), c.Covered, c.Statements)
 		if p := c.Patch; p != nil {
@@ -129,7 +146,10 @@ func local(b *bytes.Buffer, run *result.Run, opts Options) {
 			}
 		}
 	}
+}
 
+// localImage is the image and its tags.
+func localImage(b *bytes.Buffer, run *result.Run) {
 	if img := run.Image; img != nil && img.Name != "" {
 		fmt.Fprintf(b, "\nImage: %s\n", termSafe(img.Ref()))
 		if len(img.Tags) > 0 {
@@ -140,7 +160,10 @@ func local(b *bytes.Buffer, run *result.Run, opts Options) {
 			fmt.Fprintf(b, "  tags: %s\n", strings.Join(tags, ", "))
 		}
 	}
+}
 
+// localFindings counts the findings and lists the most severe.
+func localFindings(b *bytes.Buffer, run *result.Run, limit int) {
 	if findings := run.Findings(); len(findings) > 0 {
 		c := countFindings(findings)
 		var counts []string
@@ -164,7 +187,10 @@ func local(b *bytes.Buffer, run *result.Run, opts Options) {
 			fmt.Fprintf(b, "  %s\n", more(len(findings)-shown, "findings"))
 		}
 	}
+}
 
+// localTests counts the tests and shows the failed ones with their output.
+func localTests(b *bytes.Buffer, run *result.Run, limit int) {
 	if tc := countTests(run); tc.total > 0 {
 		fmt.Fprintf(b, "\nTests: %d (%d passed, %d failed, %d skipped)\n", tc.total, tc.passed, tc.failed, tc.skipped)
 		failed := failedTests(run)
@@ -186,7 +212,10 @@ func local(b *bytes.Buffer, run *result.Run, opts Options) {
 			fmt.Fprintf(b, "  %s\n", more(len(failed)-shown, "failed tests"))
 		}
 	}
+}
 
+// localOutputs lists the recorded outputs.
+func localOutputs(b *bytes.Buffer, run *result.Run) {
 	if outs := Outputs(run); len(outs) > 0 {
 		b.WriteString("\nOutputs:\n")
 		tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
