@@ -65,8 +65,20 @@ func GitHubSummary(w io.Writer, run *result.Run, opts Options) error {
 func githubSummary(run *result.Run, opts Options) string {
 	var b strings.Builder
 	limit := opts.maxItems()
+	githubHeader(&b, run)
+	githubStages(&b, run)
+	githubCoverage(&b, run, limit)
+	githubImage(&b, run)
+	githubFindings(&b, run, limit)
+	githubTests(&b, run, limit)
+	githubOutputs(&b, run)
+	return b.String()
+}
+
+// githubHeader is the run's status and source.
+func githubHeader(b *strings.Builder, run *result.Run) {
 	status := run.Status()
-	fmt.Fprintf(&b, "## %s golden: %s\n\n", statusEmoji(status), statusText(status))
+	fmt.Fprintf(b, "## %s golden: %s\n\n", statusEmoji(status), statusText(status))
 	if src := run.Source; src != nil && (src.Repository != "" || src.Commit != "" || src.Branch != "") {
 		var parts []string
 		if src.Repository != "" {
@@ -80,7 +92,10 @@ func githubSummary(run *result.Run, opts Options) string {
 		}
 		b.WriteString(strings.Join(parts, ", ") + "\n\n")
 	}
+}
 
+// githubStages is the table of stages.
+func githubStages(b *strings.Builder, run *result.Run) {
 	if len(run.Stages) == 0 {
 		b.WriteString("No stages were recorded.\n\n")
 	} else {
@@ -93,29 +108,32 @@ func githubSummary(run *result.Run, opts Options) string {
 				}
 				summary += "**Error:** " + mdText(s.Error, cellRunes)
 			}
-			fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n", mdText(s.Name, cellRunes), statusEmoji(s.Status),
+			fmt.Fprintf(b, "| %s | %s %s | %s | %s |\n", mdText(s.Name, cellRunes), statusEmoji(s.Status),
 				statusText(s.Status), formatDuration(s.Seconds), summary)
 		}
 		b.WriteString("\n")
 	}
+}
 
+// githubCoverage is the coverage, the patch and the lowest packages.
+func githubCoverage(b *strings.Builder, run *result.Run, limit int) {
 	if c := run.Coverage; c != nil {
 		b.WriteString("### Coverage\n\n")
-		fmt.Fprintf(&b, "**%s** of statements (%d of %d covered)\n\n", formatPercent(c.Percent), c.Covered, c.Statements)
+		fmt.Fprintf(b, "**%s** of statements (%d of %d covered)\n\n", formatPercent(c.Percent), c.Covered, c.Statements)
 		if p := c.Patch; p != nil {
 			if p.Lines == 0 {
-				fmt.Fprintf(&b, "Patch coverage against %s: n/a (no changed line holds statements)\n\n", mdCode(p.Base))
+				fmt.Fprintf(b, "Patch coverage against %s: n/a (no changed line holds statements)\n\n", mdCode(p.Base))
 			} else {
-				fmt.Fprintf(&b, "Patch coverage against %s: **%s** (%d of %d changed lines covered)\n\n",
+				fmt.Fprintf(b, "Patch coverage against %s: **%s** (%d of %d changed lines covered)\n\n",
 					mdCode(p.Base), formatPercent(p.Percent), p.Covered, p.Lines)
 			}
 		}
 		if pkgs := lowestPackages(c); len(pkgs) > 0 {
 			shown := min(len(pkgs), limit)
-			fmt.Fprintf(&b, "Lowest covered packages (%d of %d):\n\n", shown, len(pkgs))
+			fmt.Fprintf(b, "Lowest covered packages (%d of %d):\n\n", shown, len(pkgs))
 			b.WriteString("| Package | Coverage | Statements |\n| --- | ---: | ---: |\n")
 			for _, p := range pkgs[:shown] {
-				fmt.Fprintf(&b, "| %s | %s | %d of %d |\n", mdCode(p.Package), formatPercent(p.Percent), p.Covered, p.Statements)
+				fmt.Fprintf(b, "| %s | %s | %d of %d |\n", mdCode(p.Package), formatPercent(p.Percent), p.Covered, p.Statements)
 			}
 			if len(pkgs) > shown {
 				b.WriteString("\n" + more(len(pkgs)-shown, "packages") + "\n")
@@ -123,7 +141,10 @@ func githubSummary(run *result.Run, opts Options) string {
 			b.WriteString("\n")
 		}
 	}
+}
 
+// githubImage is the image and its tags.
+func githubImage(b *strings.Builder, run *result.Run) {
 	if img := run.Image; img != nil && img.Name != "" {
 		b.WriteString("### Image\n\n")
 		b.WriteString(mdCode(img.Ref()) + "\n\n")
@@ -135,51 +156,57 @@ func githubSummary(run *result.Run, opts Options) string {
 			b.WriteString("Tags: " + strings.Join(tags, ", ") + "\n\n")
 		}
 	}
+}
 
+// githubFindings counts the findings by kind and severity and lists the most severe.
+func githubFindings(b *strings.Builder, run *result.Run, limit int) {
 	if findings := run.Findings(); len(findings) > 0 {
 		c := countFindings(findings)
 		b.WriteString("### Findings\n\n")
 		b.WriteString("| Kind |")
 		for _, s := range result.Severities {
-			fmt.Fprintf(&b, " %s %s |", severityEmoji(s), s)
+			fmt.Fprintf(b, " %s %s |", severityEmoji(s), s)
 		}
 		b.WriteString(" Total |\n| --- |" + strings.Repeat(" ---: |", len(result.Severities)+1) + "\n")
 		for _, k := range c.kinds {
-			fmt.Fprintf(&b, "| %s |", mdText(string(k), cellRunes))
+			fmt.Fprintf(b, "| %s |", mdText(string(k), cellRunes))
 			n := 0
 			for _, s := range result.Severities {
-				fmt.Fprintf(&b, " %d |", c.counts[k][s])
+				fmt.Fprintf(b, " %d |", c.counts[k][s])
 				n += c.counts[k][s]
 			}
-			fmt.Fprintf(&b, " %d |\n", n)
+			fmt.Fprintf(b, " %d |\n", n)
 		}
 		b.WriteString("| **Total** |")
 		for _, s := range result.Severities {
-			fmt.Fprintf(&b, " **%d** |", c.total[s])
+			fmt.Fprintf(b, " **%d** |", c.total[s])
 		}
-		fmt.Fprintf(&b, " **%d** |\n\n", c.all)
+		fmt.Fprintf(b, " **%d** |\n\n", c.all)
 
 		shown := min(len(findings), limit)
-		fmt.Fprintf(&b, "Most severe findings (%d of %d):\n\n", shown, len(findings))
+		fmt.Fprintf(b, "Most severe findings (%d of %d):\n\n", shown, len(findings))
 		b.WriteString("| Severity | Check | Location | Message |\n| --- | --- | --- | --- |\n")
 		for _, f := range findings[:shown] {
 			s := severityOf(f)
-			fmt.Fprintf(&b, "| %s %s | %s | %s | %s |\n", severityEmoji(s), s, mdCode(checkName(f)), mdCode(f.Location()), mdText(findingText(f), cellRunes))
+			fmt.Fprintf(b, "| %s %s | %s | %s | %s |\n", severityEmoji(s), s, mdCode(checkName(f)), mdCode(f.Location()), mdText(findingText(f), cellRunes))
 		}
 		if len(findings) > shown {
 			b.WriteString("\n" + more(len(findings)-shown, "findings") + "\n")
 		}
 		b.WriteString("\n")
 	}
+}
 
+// githubTests counts the tests and shows the failed ones, folded, with their output.
+func githubTests(b *strings.Builder, run *result.Run, limit int) {
 	if tc := countTests(run); tc.total > 0 {
 		b.WriteString("### Tests\n\n")
-		fmt.Fprintf(&b, "%d tests: %d passed, %d failed, %d skipped\n\n", tc.total, tc.passed, tc.failed, tc.skipped)
+		fmt.Fprintf(b, "%d tests: %d passed, %d failed, %d skipped\n\n", tc.total, tc.passed, tc.failed, tc.skipped)
 		failed := failedTests(run)
 		shown := min(len(failed), limit)
 		for _, ft := range failed[:shown] {
 			t := ft.test
-			fmt.Fprintf(&b, "<details><summary>%s <code>%s</code> %s (%s)</summary>\n\n", statusEmoji(t.Status),
+			fmt.Fprintf(b, "<details><summary>%s <code>%s</code> %s (%s)</summary>\n\n", statusEmoji(t.Status),
 				htmlText(t.Suite, cellRunes), htmlText(t.Name, cellRunes), formatDuration(t.Seconds))
 			out, cut := headLines(t.Output, outputLines, outputBytes)
 			if out == "" {
@@ -195,15 +222,17 @@ func githubSummary(run *result.Run, opts Options) string {
 			b.WriteString(more(len(failed)-shown, "failed tests") + "\n\n")
 		}
 	}
+}
 
+// githubOutputs lists the recorded outputs.
+func githubOutputs(b *strings.Builder, run *result.Run) {
 	if outs := Outputs(run); len(outs) > 0 {
 		b.WriteString("### Outputs\n\n| Output | Value |\n| --- | --- |\n")
 		for _, o := range outs {
-			fmt.Fprintf(&b, "| %s | %s |\n", mdCode(o.Key), mdCode(truncate(o.Value, cellRunes)))
+			fmt.Fprintf(b, "| %s | %s |\n", mdCode(o.Key), mdCode(truncate(o.Value, cellRunes)))
 		}
 		b.WriteString("\n")
 	}
-	return b.String()
 }
 
 // Level is the level of a GitHub annotation.
