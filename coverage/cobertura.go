@@ -22,28 +22,14 @@ import (
 // copies under <methods> are skipped, and a line listed by several classes
 // of one file counts once.
 func parseCobertura(r io.Reader, name string) (*Profile, error) {
-	b := newBuilder(FormatCobertura)
-	b.mode = "count"
 	// A failure of the reader is infrastructure; anything else the
 	// decoder refuses (a syntax error, an unsupported XML version or
 	// encoding) is the report's fault.
 	rr := &recordingReader{r: r}
-	dec := xml.NewDecoder(rr)
-	var (
-		stack    []string // local names of the open elements
-		sources  []string
-		inSource bool
-		source   strings.Builder
-		class    *fileAcc
-		file     string // filename of the open class
-		rooted   bool
-	)
-	lineOf := func() int { l, _ := dec.InputPos(); return l }
-	fail := func(format string, args ...any) error {
-		return parseErr(FormatCobertura, name, lineOf(), fmt.Errorf(format, args...))
-	}
+	p := &coberturaParser{name: name, b: newBuilder(FormatCobertura), dec: xml.NewDecoder(rr)}
+	p.b.mode = "count"
 	for {
-		tok, err := dec.Token()
+		tok, err := p.dec.Token()
 		if err == io.EOF {
 			break
 		}
@@ -55,84 +41,124 @@ func parseCobertura(r io.Reader, name string) (*Profile, error) {
 			case rr.err != nil:
 				return nil, readErr(name, rr.err)
 			}
-			return nil, parseErr(FormatCobertura, name, lineOf(), errors.New(strings.TrimPrefix(err.Error(), "xml: ")))
+			return nil, p.fail("%s", strings.TrimPrefix(err.Error(), "xml: "))
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			el := t.Name.Local
-			if len(stack) == 0 {
-				if el != "coverage" {
-					return nil, fail("root element is <%s>, want <coverage>", abbrev([]byte(el), 40))
-				}
-				rooted = true
-			}
-			parent := ""
-			if len(stack) > 0 {
-				parent = stack[len(stack)-1]
-			}
-			stack = append(stack, el)
-			switch {
-			case el == "source" && parent == "sources":
-				inSource = true
-				source.Reset()
-			case el == "class":
-				fn, ok := attr(t, "filename")
-				if !ok || strings.TrimSpace(fn) == "" {
-					return nil, fail("<class> without a filename attribute")
-				}
-				file = fn
-				class = nil
-			case el == "line" && parent == "lines" && len(stack) >= 3 && stack[len(stack)-3] == "class":
-				if file == "" {
-					return nil, fail("<line> outside a <class>")
-				}
-				num, err := intAttr(t, "number", maxValue)
-				if err != nil {
-					return nil, fail("<line>: %v", err)
-				}
-				if num < 1 {
-					return nil, fail("<line>: number %d (lines count from 1)", num)
-				}
-				hits, err := intAttr(t, "hits", -1)
-				if err != nil {
-					return nil, fail("<line number=%q>: %v", strconv.Itoa(num), err)
-				}
-				if class == nil {
-					class = b.fileFor([]byte(file), append([]string(nil), sources...))
-				}
-				// Repeated lines of one file are summed; NumStmt is always 1.
-				_ = class.add(Block{StartLine: num, EndLine: num, NumStmt: 1, Count: hits}, false)
-			}
+			err = p.start(t)
 		case xml.EndElement:
-			if len(stack) == 0 {
-				return nil, fail("unexpected </%s>", t.Name.Local)
-			}
-			el := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			switch el {
-			case "source":
-				if inSource {
-					inSource = false
-					if s := strings.TrimSpace(source.String()); s != "" {
-						sources = append(sources, s)
-					}
-				}
-			case "class":
-				file, class = "", nil
-			}
+			err = p.end(t)
 		case xml.CharData:
-			if inSource {
-				source.Write(t)
+			if p.inSource {
+				p.source.Write(t)
 			}
 		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if !rooted {
+	if !p.rooted {
 		return nil, parseErr(FormatCobertura, name, 0, errors.New("no <coverage> element"))
 	}
-	if len(stack) > 0 {
-		return nil, parseErr(FormatCobertura, name, lineOf(), fmt.Errorf("unexpected end of file inside <%s>", stack[len(stack)-1]))
+	if len(p.stack) > 0 {
+		return nil, p.fail("unexpected end of file inside <%s>", p.stack[len(p.stack)-1])
 	}
-	return b.profile(name), nil
+	return p.b.profile(name), nil
+}
+
+// coberturaParser is the state of one Cobertura report's parse.
+type coberturaParser struct {
+	name     string
+	b        *builder
+	dec      *xml.Decoder
+	stack    []string // local names of the open elements
+	sources  []string
+	inSource bool
+	source   strings.Builder
+	class    *fileAcc
+	file     string // filename of the open class
+	rooted   bool
+}
+
+// fail is an error at the decoder's line.
+func (p *coberturaParser) fail(format string, args ...any) error {
+	l, _ := p.dec.InputPos()
+	return parseErr(FormatCobertura, p.name, l, fmt.Errorf(format, args...))
+}
+
+// start opens an element: the root, a source, a class, a line.
+func (p *coberturaParser) start(t xml.StartElement) error {
+	el := t.Name.Local
+	if len(p.stack) == 0 {
+		if el != "coverage" {
+			return p.fail("root element is <%s>, want <coverage>", abbrev([]byte(el), 40))
+		}
+		p.rooted = true
+	}
+	parent := ""
+	if len(p.stack) > 0 {
+		parent = p.stack[len(p.stack)-1]
+	}
+	p.stack = append(p.stack, el)
+	switch {
+	case el == "source" && parent == "sources":
+		p.inSource = true
+		p.source.Reset()
+	case el == "class":
+		fn, ok := attr(t, "filename")
+		if !ok || strings.TrimSpace(fn) == "" {
+			return p.fail("<class> without a filename attribute")
+		}
+		p.file, p.class = fn, nil
+	case el == "line" && parent == "lines" && len(p.stack) >= 3 && p.stack[len(p.stack)-3] == "class":
+		return p.line(t)
+	}
+	return nil
+}
+
+// line adds a class's <line> to its file: one statement, its hits.
+func (p *coberturaParser) line(t xml.StartElement) error {
+	if p.file == "" {
+		return p.fail("<line> outside a <class>")
+	}
+	num, err := intAttr(t, "number", maxValue)
+	if err != nil {
+		return p.fail("<line>: %w", err)
+	}
+	if num < 1 {
+		return p.fail("<line>: number %d (lines count from 1)", num)
+	}
+	hits, err := intAttr(t, "hits", -1)
+	if err != nil {
+		return p.fail("<line number=%q>: %w", strconv.Itoa(num), err)
+	}
+	if p.class == nil {
+		p.class = p.b.fileFor([]byte(p.file), append([]string(nil), p.sources...))
+	}
+	// Repeated lines of one file are summed; NumStmt is always 1.
+	_ = p.class.add(Block{StartLine: num, EndLine: num, NumStmt: 1, Count: hits}, false)
+	return nil
+}
+
+// end closes an element: a source's text is one source, a class ends.
+func (p *coberturaParser) end(t xml.EndElement) error {
+	if len(p.stack) == 0 {
+		return p.fail("unexpected </%s>", t.Name.Local)
+	}
+	el := p.stack[len(p.stack)-1]
+	p.stack = p.stack[:len(p.stack)-1]
+	switch el {
+	case "source":
+		if p.inSource {
+			p.inSource = false
+			if s := strings.TrimSpace(p.source.String()); s != "" {
+				p.sources = append(p.sources, s)
+			}
+		}
+	case "class":
+		p.file, p.class = "", nil
+	}
+	return nil
 }
 
 func attr(e xml.StartElement, name string) (string, bool) {
