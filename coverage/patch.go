@@ -71,26 +71,75 @@ func PatchCoverage(ctx context.Context, s *Summary, src *Source, base string) (*
 	if err != nil {
 		return nil, err
 	}
+	from, head, err := patchRange(repo, base)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := treeDiff(ctx, from, head)
+	if err != nil {
+		return nil, err
+	}
+	byPath, missing, err := presentFiles(s, src.Dir)
+	if err != nil {
+		return nil, err
+	}
 
+	p := &Patch{Base: base, BaseCommit: from.Hash.String(), HeadCommit: head.Hash.String()}
+	if missing > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%d file(s) of the profile are not in the source tree, so changes to them are not seen", missing))
+	}
+	for _, c := range changes {
+		if c.To.Name == "" || !c.To.TreeEntry.Mode.IsFile() {
+			continue // deleted, or not a regular file
+		}
+		rel, ok := underPrefix(c.To.Name, prefix)
+		if !ok || byPath[rel] == nil {
+			continue
+		}
+		changed, err := changedLines(ctx, c)
+		if err != nil {
+			return nil, infraErr(fmt.Errorf("patch coverage: diffing %s: %w", c.To.Name, err))
+		}
+		if pf := patchFile(rel, byPath[rel], changed); pf.Lines > 0 {
+			p.Files = append(p.Files, pf)
+			p.Lines += pf.Lines
+			p.Covered += pf.Covered
+		}
+	}
+	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
+	p.Percent = 100
+	if p.Lines > 0 {
+		p.Percent = Percent(p.Covered, p.Lines)
+	}
+	return p, nil
+}
+
+// patchRange is the merge base of base and HEAD, and HEAD.
+func patchRange(repo *git.Repository, base string) (from, head *object.Commit, err error) {
 	headRef, err := repo.Head()
 	if err != nil {
-		return nil, exitcode.Inputf("patch coverage: resolving HEAD: %w", err)
+		return nil, nil, exitcode.Inputf("patch coverage: resolving HEAD: %w", err)
 	}
-	head, err := repo.CommitObject(headRef.Hash())
+	head, err = repo.CommitObject(headRef.Hash())
 	if err != nil {
-		return nil, infraErr(fmt.Errorf("patch coverage: reading HEAD commit %s: %w", headRef.Hash(), err))
+		return nil, nil, infraErr(fmt.Errorf("patch coverage: reading HEAD commit %s: %w", headRef.Hash(), err))
 	}
 	baseHash, err := repo.ResolveRevision(plumbing.Revision(base))
 	if err != nil {
-		return nil, exitcode.Inputf("patch coverage: unknown base revision %q (%w); in a shallow clone fetch it first, e.g. git fetch origin main, or fetch-depth: 0", base, err)
+		return nil, nil, exitcode.Inputf("patch coverage: unknown base revision %q (%w); in a shallow clone fetch it first, e.g. git fetch origin main, or fetch-depth: 0", base, err)
 	}
-	from, err := repo.CommitObject(*baseHash)
+	from, err = repo.CommitObject(*baseHash)
 	if err != nil {
-		return nil, exitcode.Inputf("patch coverage: base revision %q (%s) is not a commit: %w", base, baseHash, err)
+		return nil, nil, exitcode.Inputf("patch coverage: base revision %q (%s) is not a commit: %w", base, baseHash, err)
 	}
 	if mbs, err := from.MergeBase(head); err == nil && len(mbs) > 0 {
 		from = mbs[0]
 	}
+	return from, head, nil
+}
+
+// treeDiff lists the files changed between two commits.
+func treeDiff(ctx context.Context, from, head *object.Commit) (object.Changes, error) {
 	fromTree, err := from.Tree()
 	if err != nil {
 		return nil, infraErr(fmt.Errorf("patch coverage: reading the tree of %s: %w", from.Hash, err))
@@ -103,66 +152,43 @@ func PatchCoverage(ctx context.Context, s *Summary, src *Source, base string) (*
 	if err != nil {
 		return nil, infraErr(fmt.Errorf("patch coverage: diffing %s..%s: %w", from.Hash, head.Hash, err))
 	}
+	return changes, nil
+}
 
+// presentFiles are the profile's files found in the source tree, by path,
+// and how many were not. None found is bad input: the profile was made
+// elsewhere.
+func presentFiles(s *Summary, dir string) (map[string]*FileSummary, int, error) {
 	byPath := map[string]*FileSummary{}
-	present := 0
 	for i := range s.Files {
-		f := &s.Files[i]
-		if f.Present {
+		if f := &s.Files[i]; f.Present {
 			byPath[f.Path] = f
-			present++
 		}
 	}
-	if present == 0 && len(s.Files) > 0 {
-		return nil, exitcode.Inputf("patch coverage: none of the profile's %d files is in the source tree %s (set --source to the checkout the profile was made in)", len(s.Files), src.Dir)
+	if len(byPath) == 0 && len(s.Files) > 0 {
+		return nil, 0, exitcode.Inputf("patch coverage: none of the profile's %d files is in the source tree %s (set --source to the checkout the profile was made in)", len(s.Files), dir)
 	}
+	return byPath, len(s.Files) - len(byPath), nil
+}
 
-	p := &Patch{Base: base, BaseCommit: from.Hash.String(), HeadCommit: head.Hash.String()}
-	if n := len(s.Files) - present; n > 0 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%d file(s) of the profile are not in the source tree, so changes to them are not seen", n))
-	}
-	for _, c := range changes {
-		if c.To.Name == "" || !c.To.TreeEntry.Mode.IsFile() {
-			continue // deleted, or not a regular file
+// patchFile counts the changed lines of a file that hold statements, and
+// the covered ones.
+func patchFile(rel string, fs *FileSummary, changed []int) PatchFile {
+	pf := PatchFile{Path: rel}
+	hits := fs.Lines
+	for _, l := range changed {
+		i := sort.Search(len(hits), func(i int) bool { return hits[i].Line >= l })
+		if i == len(hits) || hits[i].Line != l {
+			continue // holds no statement
 		}
-		rel, ok := underPrefix(c.To.Name, prefix)
-		if !ok {
-			continue
-		}
-		fs := byPath[rel]
-		if fs == nil {
-			continue
-		}
-		changed, err := changedLines(ctx, c)
-		if err != nil {
-			return nil, infraErr(fmt.Errorf("patch coverage: diffing %s: %w", c.To.Name, err))
-		}
-		pf := PatchFile{Path: rel}
-		hits := fs.Lines
-		for _, l := range changed {
-			i := sort.Search(len(hits), func(i int) bool { return hits[i].Line >= l })
-			if i == len(hits) || hits[i].Line != l {
-				continue // holds no statement
-			}
-			pf.Lines++
-			if hits[i].Hits > 0 {
-				pf.Covered++
-			} else {
-				pf.Uncovered = append(pf.Uncovered, l)
-			}
-		}
-		if pf.Lines > 0 {
-			p.Files = append(p.Files, pf)
-			p.Lines += pf.Lines
-			p.Covered += pf.Covered
+		pf.Lines++
+		if hits[i].Hits > 0 {
+			pf.Covered++
+		} else {
+			pf.Uncovered = append(pf.Uncovered, l)
 		}
 	}
-	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
-	p.Percent = 100
-	if p.Lines > 0 {
-		p.Percent = Percent(p.Covered, p.Lines)
-	}
-	return p, nil
+	return pf
 }
 
 // repoPrefix returns the slash path of dir inside the repository's
