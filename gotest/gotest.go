@@ -486,52 +486,76 @@ func assemble(pkgs map[string]*pkg, bs *builds) ([]result.TestCase, Summary) {
 	for _, n := range names {
 		p := pkgs[n]
 		sum.Packages++
-		anyFailed := false
-		for _, t := range p.tests {
-			c := result.TestCase{Suite: p.name, Name: t.name, Status: t.status, Seconds: t.seconds}
-			out := t.output.String()
-			if c.Status == "" {
-				c.Status = result.Failed
-				out += unfinished
-			}
-			if c.Status != result.Passed {
-				c.Output = out
-			}
-			if c.Status == result.Failed {
-				anyFailed = true
-			}
-			cases = append(cases, c)
-		}
-		failed := p.status == result.Failed || p.status == "" || anyFailed
+		pc, failed := packageCases(p)
+		cases = append(cases, pc...)
 		if failed {
 			sum.FailedPackages++
 		}
-		if !failed || anyFailed {
-			continue
-		}
-		// The package failed, but no test of it did: say why in a case of
-		// its own.
-		var out strings.Builder
-		if p.failedBuild != "" {
-			if p.build != nil {
-				out.WriteString(p.build.output.String())
-			} else {
-				fmt.Fprintf(&out, "build of %s failed\n", p.failedBuild)
-			}
-		}
-		out.WriteString(p.output.String())
-		if p.status == "" {
-			out.WriteString("(golden: no result was reported for this package: the output is incomplete)\n")
-		} else if out.Len() == 0 {
-			out.WriteString("(golden: the package failed without a failing test and without output)\n")
-		}
-		cases = append(cases, result.TestCase{Suite: p.name, Name: PackageCase, Status: result.Failed, Seconds: p.elapsed, Output: out.String()})
 	}
-	// Build failures that no package event names (a truncated stream, a go
-	// command that stopped early, a go older than 1.24 that did not set
-	// FailedBuild) still fail the run: their output joins the case of the
-	// package they name, or makes one. The package is the one the build's
-	// header names: a setup failure's ImportPath is the dependency's.
+	cases, sum.FailedPackages = orphanBuilds(cases, pkgs, bs, sum.FailedPackages)
+	sort.SliceStable(cases, func(i, j int) bool { return cases[i].Suite < cases[j].Suite })
+	for _, c := range cases {
+		switch c.Status {
+		case result.Passed:
+			sum.Passed++
+		case result.Failed:
+			sum.Failed++
+		case result.Skipped:
+			sum.Skipped++
+		}
+	}
+	return cases, sum
+}
+
+// packageCases are the test cases of one package, and whether it failed:
+// its tests (a test that did not finish failed), and when the package
+// failed without a failing test, a (package) case saying why.
+func packageCases(p *pkg) ([]result.TestCase, bool) {
+	var cases []result.TestCase
+	anyFailed := false
+	for _, t := range p.tests {
+		c := result.TestCase{Suite: p.name, Name: t.name, Status: t.status, Seconds: t.seconds}
+		out := t.output.String()
+		if c.Status == "" {
+			c.Status = result.Failed
+			out += unfinished
+		}
+		if c.Status != result.Passed {
+			c.Output = out
+		}
+		if c.Status == result.Failed {
+			anyFailed = true
+		}
+		cases = append(cases, c)
+	}
+	failed := p.status == result.Failed || p.status == "" || anyFailed
+	if !failed || anyFailed {
+		return cases, failed
+	}
+	var out strings.Builder
+	if p.failedBuild != "" {
+		if p.build != nil {
+			out.WriteString(p.build.output.String())
+		} else {
+			fmt.Fprintf(&out, "build of %s failed\n", p.failedBuild)
+		}
+	}
+	out.WriteString(p.output.String())
+	if p.status == "" {
+		out.WriteString("(golden: no result was reported for this package: the output is incomplete)\n")
+	} else if out.Len() == 0 {
+		out.WriteString("(golden: the package failed without a failing test and without output)\n")
+	}
+	return append(cases, result.TestCase{Suite: p.name, Name: PackageCase, Status: result.Failed, Seconds: p.elapsed, Output: out.String()}), true
+}
+
+// orphanBuilds adds the build failures that no package event names (a
+// truncated stream, a go command that stopped early, a go older than 1.24
+// that did not set FailedBuild): they still fail the run, their output
+// joining the case of the package they name, or making one. The package
+// is the one the build's header names: a setup failure's ImportPath is
+// the dependency's. It returns the cases and the failed packages' count.
+func orphanBuilds(cases []result.TestCase, pkgs map[string]*pkg, bs *builds, failedPackages int) ([]result.TestCase, int) {
 	for _, b := range bs.failed {
 		if b.claimed {
 			continue
@@ -546,22 +570,11 @@ func assemble(pkgs map[string]*pkg, bs *builds) ([]result.TestCase, Summary) {
 			continue
 		}
 		if p, ok := pkgs[suite]; !ok || (p.status != result.Failed && p.status != "") {
-			sum.FailedPackages++
+			failedPackages++
 		}
 		cases = append(cases, result.TestCase{Suite: suite, Name: PackageCase, Status: result.Failed, Output: b.output.String()})
 	}
-	sort.SliceStable(cases, func(i, j int) bool { return cases[i].Suite < cases[j].Suite })
-	for _, c := range cases {
-		switch c.Status {
-		case result.Passed:
-			sum.Passed++
-		case result.Failed:
-			sum.Failed++
-		case result.Skipped:
-			sum.Skipped++
-		}
-	}
-	return cases, sum
+	return cases, failedPackages
 }
 
 // packageCase finds the PackageCase case of suite.
