@@ -254,7 +254,7 @@ func Parse(r io.Reader, name string) (*Report, error) {
 	pkgs := map[string]*pkg{}
 	bs := &builds{byPath: map[string][]*build{}}
 	var stray strings.Builder
-	var first, last time.Time
+	var span timeSpan
 	events := 0
 	getPkg := func(name string) *pkg {
 		p, ok := pkgs[name]
@@ -287,26 +287,9 @@ func Parse(r io.Reader, name string) (*Report, error) {
 				return nil, exitcode.Inputf("parsing go test -json output %q: line %d: event has no Action", name, lineNo)
 			}
 			events++
-			if ev.Time != nil && !ev.Time.IsZero() {
-				if first.IsZero() || ev.Time.Before(first) {
-					first = *ev.Time
-				}
-				if ev.Time.After(last) {
-					last = *ev.Time
-				}
-			}
+			span.add(ev.Time)
 			if ev.ImportPath != "" && ev.Package == "" {
-				// A build event.
-				b := bs.current(ev.ImportPath)
-				switch ev.Action {
-				case "build-output":
-					if ev.Output != nil {
-						b.output.WriteString(*ev.Output)
-					}
-				case "build-fail":
-					b.failed = true
-					bs.failed = append(bs.failed, b)
-				}
+				bs.event(&ev)
 				break
 			}
 			// A test event. Package is empty in the output of "go tool
@@ -318,26 +301,62 @@ func Parse(r io.Reader, name string) (*Report, error) {
 		}
 	}
 	if events == 0 {
-		if f := network(nil, bs, stray.String()); f != nil {
-			// The go command's own error, merged in from stderr: it
-			// could not download what it needs to list the packages.
-			return nil, netfail.Error(fmt.Sprintf("go test -json output %q: no events: go could not load the packages", name), *f, "")
-		}
-		msg := fmt.Sprintf("parsing go test -json output %q: no go test -json events", name)
-		if s := strings.TrimSpace(stray.String()); s != "" {
-			first, _, _ := strings.Cut(s, "\n")
-			msg += fmt.Sprintf(" (the output starts with %q)", first)
-		}
-		return nil, exitcode.InputError(errors.New(msg))
+		return nil, noEvents(name, bs, stray.String())
 	}
 	rep := &Report{Output: stray.String()}
 	rep.Cases, rep.Summary = assemble(pkgs, bs)
 	rep.Network = network(pkgs, bs, rep.Output)
-	if !first.IsZero() {
-		rep.Summary.Started = first.UTC()
-		rep.Summary.Seconds = last.Sub(first).Seconds()
+	if !span.first.IsZero() {
+		rep.Summary.Started = span.first.UTC()
+		rep.Summary.Seconds = span.last.Sub(span.first).Seconds()
 	}
 	return rep, nil
+}
+
+// timeSpan is the first and last time of the events.
+type timeSpan struct{ first, last time.Time }
+
+func (s *timeSpan) add(t *time.Time) {
+	if t == nil || t.IsZero() {
+		return
+	}
+	if s.first.IsZero() || t.Before(s.first) {
+		s.first = *t
+	}
+	if t.After(s.last) {
+		s.last = *t
+	}
+}
+
+// event records a build event (go 1.24+: ImportPath without Package).
+func (bs *builds) event(ev *event) {
+	b := bs.current(ev.ImportPath)
+	switch ev.Action {
+	case "build-output":
+		if ev.Output != nil {
+			b.output.WriteString(*ev.Output)
+		}
+	case "build-fail":
+		b.failed = true
+		bs.failed = append(bs.failed, b)
+	}
+}
+
+// noEvents is the error of an output without a single event: the go
+// command could not reach the network to load the packages (exit 3), or
+// the output is not go test -json's (exit 2).
+func noEvents(name string, bs *builds, stray string) error {
+	if f := network(nil, bs, stray); f != nil {
+		// The go command's own error, merged in from stderr: it could
+		// not download what it needs to list the packages.
+		return netfail.Error(fmt.Sprintf("go test -json output %q: no events: go could not load the packages", name), *f, "")
+	}
+	msg := fmt.Sprintf("parsing go test -json output %q: no go test -json events", name)
+	if s := strings.TrimSpace(stray); s != "" {
+		first, _, _ := strings.Cut(s, "\n")
+		msg += fmt.Sprintf(" (the output starts with %q)", first)
+	}
+	return exitcode.InputError(errors.New(msg))
 }
 
 // apply records one test event of package p.
