@@ -266,35 +266,11 @@ func (d *doc) seqIndent(m *yaml.Node) (int, error) {
 func (d *doc) updateEntry(it *yaml.Node, inFlow bool, img Image) ([]*Change, error) {
 	want := kustomizeWant(img, it)
 	field := fmt.Sprintf("images[name=%s]", img.Name)
-	flow := inFlow || it.Style&yaml.FlowStyle != 0
+	ops, err := d.entryOps(it, want, field)
+	if err != nil || len(ops) == 0 {
+		return nil, err
+	}
 	var changes []*Change
-	type op struct {
-		i     int // pair index, -1 to add
-		key   string
-		value string
-		del   bool
-	}
-	var ops []op
-	for _, f := range append(append([]string(nil), kustomizeFields...), "tagSuffix") {
-		v, i := mapGet(it, f)
-		w := want[f]
-		switch {
-		case v == nil && w == "":
-		case v == nil:
-			ops = append(ops, op{i: -1, key: f, value: w})
-		case v.Kind != yaml.ScalarNode:
-			return nil, inputf(ErrMalformed, "%q: line %d: %s.%s is not a string", d.name, v.Line, field, f)
-		case w == "" && v.Value == "":
-			// Empty already (kustomize reads "" as absent).
-		case w == "":
-			ops = append(ops, op{i: i, key: f, del: true, value: v.Value})
-		case v.Value != w:
-			ops = append(ops, op{i: i, key: f, value: w})
-		}
-	}
-	if len(ops) == 0 {
-		return nil, nil
-	}
 	for _, o := range ops {
 		c := &Change{Kind: Kustomize, Field: field + "." + o.key, New: o.value}
 		if o.i >= 0 {
@@ -305,10 +281,48 @@ func (d *doc) updateEntry(it *yaml.Node, inFlow bool, img Image) ([]*Change, err
 		}
 		changes = append(changes, c)
 	}
-	if flow {
+	if inFlow || it.Style&yaml.FlowStyle != 0 {
 		return changes, d.rewriteFlowEntry(it, want, changes)
 	}
-	// Block entry: edit the changed lines, from the original tree.
+	return changes, d.editBlockEntry(it, ops, changes)
+}
+
+// entryOp is one edit of an images entry: set key to value in pair i (-1:
+// add the pair), or delete pair i.
+type entryOp struct {
+	i     int
+	key   string
+	value string
+	del   bool
+}
+
+// entryOps are the edits that make the images entry it what want says.
+func (d *doc) entryOps(it *yaml.Node, want map[string]string, field string) ([]entryOp, error) {
+	var ops []entryOp
+	for _, f := range append(append([]string(nil), kustomizeFields...), "tagSuffix") {
+		v, i := mapGet(it, f)
+		w := want[f]
+		switch {
+		case v == nil && w == "":
+		case v == nil:
+			ops = append(ops, entryOp{i: -1, key: f, value: w})
+		case v.Kind != yaml.ScalarNode:
+			return nil, inputf(ErrMalformed, "%q: line %d: %s.%s is not a string", d.name, v.Line, field, f)
+		case w == "" && v.Value == "":
+			// Empty already (kustomize reads "" as absent).
+		case w == "":
+			ops = append(ops, entryOp{i: i, key: f, del: true, value: v.Value})
+		case v.Value != w:
+			ops = append(ops, entryOp{i: i, key: f, value: w})
+		}
+	}
+	return ops, nil
+}
+
+// editBlockEntry edits the changed lines of a block images entry, from
+// the original tree, then the tree: deleted pairs dropped, added ones
+// appended.
+func (d *doc) editBlockEntry(it *yaml.Node, ops []entryOp, changes []*Change) error {
 	del := map[int]*Change{}
 	for k, o := range ops {
 		if o.del {
@@ -316,7 +330,7 @@ func (d *doc) updateEntry(it *yaml.Node, inFlow bool, img Image) ([]*Change, err
 		}
 	}
 	if err := d.deletePairs(it, del); err != nil {
-		return nil, err
+		return err
 	}
 	for k, o := range ops {
 		var err error
@@ -328,17 +342,12 @@ func (d *doc) updateEntry(it *yaml.Node, inFlow bool, img Image) ([]*Change, err
 			err = d.addPairText(it, o.key, encodeScalar(o.value, 0, false), nil, changes[k])
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	// Now the tree: drop deleted pairs, append added ones.
 	var content []*yaml.Node
 	for i := 0; i+1 < len(it.Content); i += 2 {
-		deleted := false
-		for _, o := range ops {
-			deleted = deleted || o.del && o.i == i/2
-		}
-		if !deleted {
+		if _, deleted := del[i/2]; !deleted {
 			content = append(content, it.Content[i], it.Content[i+1])
 		}
 	}
@@ -348,7 +357,7 @@ func (d *doc) updateEntry(it *yaml.Node, inFlow bool, img Image) ([]*Change, err
 		}
 	}
 	it.Content = content
-	return changes, nil
+	return nil
 }
 
 // rewriteFlowEntry writes a flow-style entry ({name: app, newTag: v1})

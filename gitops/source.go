@@ -604,9 +604,19 @@ var yaml11Words = map[string]bool{
 // a ':' is only allowed when colonOK (the value it replaces was a plain
 // scalar with a ':' already, so the file's readers accept that).
 func plainSafe(s string, flow, colonOK bool) bool {
-	if s == "" || len(s) > 1024 {
+	if s == "" || len(s) > 1024 || !plainChars(s, flow, colonOK) {
 		return false
 	}
+	if strings.HasSuffix(s, ":") || yaml11Words[strings.ToLower(s)] || yaml11Number(s) {
+		return false
+	}
+	return resolvesToString(s)
+}
+
+// plainChars reports whether s has only the characters golden writes
+// plain: letters, digits and ._/-+@: (a colon in flow context only when
+// colonOK), starting with a letter, a digit or one of /._.
+func plainChars(s string, flow, colonOK bool) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
@@ -620,24 +630,23 @@ func plainSafe(s string, flow, colonOK bool) bool {
 			return false
 		}
 	}
-	if strings.HasSuffix(s, ":") || yaml11Words[strings.ToLower(s)] {
-		return false
-	}
-	// Numbers, as YAML 1.1 readers (yaml.v2) resolve them.
+	return true
+}
+
+// yaml11Number reports whether a YAML 1.1 reader (yaml.v2) resolves s to
+// a number.
+func yaml11Number(s string) bool {
 	clean := strings.ReplaceAll(s, "_", "")
 	if _, err := strconv.ParseInt(clean, 0, 64); err == nil {
-		return false
+		return true
 	}
 	if _, err := strconv.ParseUint(clean, 0, 64); err == nil {
-		return false
+		return true
 	}
 	if _, err := strconv.ParseFloat(clean, 64); err == nil {
-		return false
+		return true
 	}
-	if strings.HasPrefix(clean, "0b") || strings.HasPrefix(clean, "-0b") || strings.HasPrefix(clean, "+") {
-		return false
-	}
-	return resolvesToString(s)
+	return strings.HasPrefix(clean, "0b") || strings.HasPrefix(clean, "-0b") || strings.HasPrefix(clean, "+")
 }
 
 // resolvesToString reports whether yaml.v3 reads the plain text s as the
