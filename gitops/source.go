@@ -261,38 +261,54 @@ func (d *doc) skipBlank(off int) int {
 // scalarEnd returns the offset just past scalar n's text, which starts at
 // start. flow says whether n is inside a flow collection.
 func (d *doc) scalarEnd(n *yaml.Node, start int, flow bool) (int, error) {
-	data := d.data
 	switch n.Style &^ yaml.TaggedStyle {
 	case yaml.DoubleQuotedStyle:
-		for i := start + 1; i < len(data); i++ {
-			switch data[i] {
-			case '\\':
-				i++
-			case '"':
-				return i + 1, nil
-			}
-		}
-		return 0, d.internalf(n.Line, "unterminated double-quoted scalar")
+		return d.doubleQuotedEnd(n, start)
 	case yaml.SingleQuotedStyle:
-		for i := start + 1; i < len(data); i++ {
-			if data[i] == '\'' {
-				if i+1 < len(data) && data[i+1] == '\'' {
-					i++
-					continue
-				}
-				return i + 1, nil
-			}
-		}
-		return 0, d.internalf(n.Line, "unterminated single-quoted scalar")
+		return d.singleQuotedEnd(n, start)
 	case yaml.LiteralStyle, yaml.FoldedStyle:
 		return d.blockScalarEnd(start), nil
 	}
 	if n.Value == "" && n.Tag == "!!null" {
 		return start, nil
 	}
-	// A plain scalar: up to the end of the line, a comment or, in a flow
-	// collection, a flow indicator. A multi-line plain scalar is caught by
-	// checkScalar (its first line does not decode to its value).
+	return d.plainEnd(start, flow), nil
+}
+
+// doubleQuotedEnd is the end of the double-quoted scalar at start.
+func (d *doc) doubleQuotedEnd(n *yaml.Node, start int) (int, error) {
+	for i := start + 1; i < len(d.data); i++ {
+		switch d.data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1, nil
+		}
+	}
+	return 0, d.internalf(n.Line, "unterminated double-quoted scalar")
+}
+
+// singleQuotedEnd is the end of the single-quoted scalar at start.
+func (d *doc) singleQuotedEnd(n *yaml.Node, start int) (int, error) {
+	data := d.data
+	for i := start + 1; i < len(data); i++ {
+		if data[i] == '\'' {
+			if i+1 < len(data) && data[i+1] == '\'' {
+				i++
+				continue
+			}
+			return i + 1, nil
+		}
+	}
+	return 0, d.internalf(n.Line, "unterminated single-quoted scalar")
+}
+
+// plainEnd is the end of the plain scalar at start: up to the end of the
+// line, a comment or, in a flow collection, a flow indicator. A
+// multi-line plain scalar is caught by checkScalar (its first line does
+// not decode to its value).
+func (d *doc) plainEnd(start int, flow bool) int {
+	data := d.data
 	end := start
 	for i := start; i < len(data); i++ {
 		c := data[i]
@@ -310,7 +326,7 @@ func (d *doc) scalarEnd(n *yaml.Node, start int, flow bool) (int, error) {
 			end = i + 1
 		}
 	}
-	return end, nil
+	return end
 }
 
 // blockScalarEnd returns the end of the last non-blank line of the block
