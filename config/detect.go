@@ -22,6 +22,17 @@ var markers = []struct {
 	{"package.json", Node},
 }
 
+// RootFiles are the files at a service's root that Load looks at: the
+// config files (ConfigFiles), the service.yaml convention and the
+// language markers.
+func RootFiles() []string {
+	out := append(append([]string(nil), ConfigFiles...), ServiceFile)
+	for _, m := range markers {
+		out = append(out, m.file)
+	}
+	return out
+}
+
 // Detect tells the language of the service in directory dir from the files
 // at its root: go.mod is Go; pyproject.toml or requirements.txt is Python;
 // package.json is Node (TypeScript or JavaScript). None, or files of

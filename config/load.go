@@ -24,6 +24,11 @@ const (
 	ServiceFile = "service.yaml"
 )
 
+// ConfigFiles are the names Load looks for at a service's root, in order:
+// the config file, hidden, and the .yml spellings it refuses (with a
+// message saying so).
+var ConfigFiles = []string{ConfigFile, HiddenConfigFile, "golden.yml", ".golden.yml"}
+
 // Default returns the configuration of a service of language lang without
 // any file: every default filled in. It is what Load returns for a service
 // with only its language's marker file, but for Service and File.
@@ -180,7 +185,7 @@ func setsKey(sets []Setting, key string) bool {
 // there is neither. Both, or only a .yml spelling, are errors.
 func readConfigFile(fsys fs.FS, display func(string) string) (string, []byte, error) {
 	var found []string
-	for _, f := range []string{ConfigFile, HiddenConfigFile} {
+	for _, f := range ConfigFiles[:2] {
 		ok, err := isFile(fsys, f, display)
 		if err != nil {
 			return "", nil, err
@@ -191,7 +196,7 @@ func readConfigFile(fsys fs.FS, display func(string) string) (string, []byte, er
 	}
 	switch len(found) {
 	case 0:
-		for _, f := range []string{"golden.yml", ".golden.yml"} {
+		for _, f := range ConfigFiles[2:] {
 			if ok, _ := isFile(fsys, f, display); ok {
 				return "", nil, exitcode.Inputf("%s: golden reads %s or %s: rename it", display(f), ConfigFile, HiddenConfigFile)
 			}

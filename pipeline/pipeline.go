@@ -40,6 +40,7 @@ import (
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/result"
 )
 
@@ -118,7 +119,7 @@ func New(c *dagger.Client, source *dagger.Directory, o Options) *Pipeline {
 		o.Now = time.Now
 	}
 	if o.MainBranch == "" {
-		o.MainBranch = "main"
+		o.MainBranch = gitrepo.DefaultBranch
 	}
 	return &Pipeline{client: c, source: source, opts: o, cfg: o.Config}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/result"
 )
 
@@ -205,6 +206,9 @@ func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, 
 	if env.logf == nil {
 		env.logf = func(string, ...any) {}
 	}
+	if env.opts.MainBranch == "" {
+		env.opts.MainBranch = gitrepo.DefaultBranch
+	}
 	rn := &runner{ctx: ctx, s: s, env: env, o: o, st: &runState{env: env, out: map[string]outcome{}}}
 	r := result.New(rn.st.now())
 	var wg sync.WaitGroup
@@ -354,9 +358,6 @@ func (rn *runner) bumpStaging() {
 	}
 	opts := rn.env.opts
 	main := opts.MainBranch
-	if main == "" {
-		main = "main"
-	}
 	switch {
 	case rn.pub == nil:
 		rn.st.skip(StageBump, "nothing was published")

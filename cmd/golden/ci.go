@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,7 +170,7 @@ func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
 	fs.StringVar(&f.skip, "skip", "", "comma-separated `STAGES` not to run: "+strings.Join(pipeline.Skippable, ", "))
 	main := e.Getenv("CI_DEFAULT_BRANCH")
 	if main == "" {
-		main = "main"
+		main = gitrepo.DefaultBranch
 	}
 	fs.StringVar(&f.mainBranch, "main-branch", main, "the `BRANCH` that bumps staging and is tagged latest (default $CI_DEFAULT_BRANCH, else main)")
 	fs.Var(&f.settings, "set", "set the golden.yaml key `KEY=VALUE` (a YAML value; repeatable), e.g. --set env.GOPROXY=https://goproxy.acme.internal")
@@ -509,10 +510,10 @@ type configOverlay struct {
 }
 
 func (o configOverlay) Open(name string) (fs.File, error) {
-	switch name {
-	case config.ConfigFile:
+	switch {
+	case name == config.ConfigFile:
 		return newMemFile(name, o.file), nil
-	case config.HiddenConfigFile, "golden.yml", ".golden.yml":
+	case slices.Contains(config.ConfigFiles, name):
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return o.base.Open(name)

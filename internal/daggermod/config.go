@@ -17,11 +17,7 @@ import (
 // configFiles are the files at a service's root that package config
 // reads: the config file and its misspellings, the service.yaml
 // convention, and the language markers Detect looks for.
-var configFiles = []string{
-	config.ConfigFile, config.HiddenConfigFile, "golden.yml", ".golden.yml",
-	config.ServiceFile,
-	"go.mod", "pyproject.toml", "requirements.txt", "package.json",
-}
+var configFiles = config.RootFiles()
 
 // readFiles are the configFiles config reads the content of; of the
 // others (the language markers) only the existence matters.
