@@ -512,38 +512,12 @@ type configOverlay struct {
 func (o configOverlay) Open(name string) (fs.File, error) {
 	switch {
 	case name == config.ConfigFile:
-		return newMemFile(name, o.file), nil
+		return config.MemFS{name: {Data: o.file}}.Open(name)
 	case slices.Contains(config.ConfigFiles, name):
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return o.base.Open(name)
 }
-
-// memFile is an in-memory fs.File.
-type memFile struct {
-	*strings.Reader
-	name string
-	size int64
-}
-
-func newMemFile(name string, data []byte) *memFile {
-	return &memFile{Reader: strings.NewReader(string(data)), name: name, size: int64(len(data))}
-}
-
-func (m *memFile) Stat() (fs.FileInfo, error) { return memInfo{m.name, m.size}, nil }
-func (m *memFile) Close() error               { return nil }
-
-type memInfo struct {
-	name string
-	size int64
-}
-
-func (i memInfo) Name() string       { return i.name }
-func (i memInfo) Size() int64        { return i.size }
-func (i memInfo) Mode() fs.FileMode  { return 0o444 }
-func (i memInfo) ModTime() time.Time { return time.Time{} }
-func (i memInfo) IsDir() bool        { return false }
-func (i memInfo) Sys() any           { return nil }
 
 // revision is what golden ci builds: the commit, its branch or tag, the
 // repository and the commit's time.

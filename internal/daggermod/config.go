@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-	"testing/fstest"
 
 	"dagger.io/dagger"
 
@@ -72,7 +71,7 @@ func configFS(entries []string, isDir func(name string) (bool, error), read func
 	for _, e := range entries {
 		present[strings.TrimSuffix(e, "/")] = true
 	}
-	fsys := fstest.MapFS{}
+	fsys := config.MemFS{}
 	names := append([]string(nil), configFiles...)
 	sort.Strings(names)
 	for _, name := range names {
@@ -84,11 +83,11 @@ func configFS(entries []string, isDir func(name string) (bool, error), read func
 			return nil, exitcode.InfraError(fmt.Errorf("looking at %s in the source: %w", name, err))
 		}
 		if dir {
-			fsys[name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+			fsys[name] = &config.MemFile{Dir: true}
 			continue
 		}
 		if !readFiles[name] {
-			fsys[name] = &fstest.MapFile{Mode: 0o644}
+			fsys[name] = &config.MemFile{}
 			continue
 		}
 		data, size, err := read(name)
@@ -98,7 +97,7 @@ func configFS(entries []string, isDir func(name string) (bool, error), read func
 		if size > maxConfigFile {
 			return nil, exitcode.Inputf("%s: larger than %d bytes", name, maxConfigFile)
 		}
-		fsys[name] = &fstest.MapFile{Data: []byte(data), Mode: 0o644}
+		fsys[name] = &config.MemFile{Data: []byte(data)}
 	}
 	return fsys, nil
 }
