@@ -64,8 +64,8 @@ func (g Gates) Check(s *Summary, p *Patch) []Failure {
 }
 
 // FormatPercent renders a percentage for people, with one decimal as go
-// tool cover does: "82.1%".
-func FormatPercent(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
+// tool cover does: "82.1%" (FormatOutput and "%").
+func FormatPercent(v float64) string { return FormatOutput(v) + "%" }
 
 // FormatPercentBelow renders v, known to be below min, with enough
 // decimals that it does not read as min: 79.96 against 80 is "79.96%",

@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/goldenci/golden/result"
@@ -38,6 +39,10 @@ func SetOutputs(r *result.Run, c *result.Coverage) {
 
 // FormatOutput renders a percentage as an output value: one decimal,
 // "82.1".
+// NaN and infinities, which no analysis makes, render as 0.
 func FormatOutput(percent float64) string {
+	if math.IsNaN(percent) || math.IsInf(percent, 0) {
+		percent = 0
+	}
 	return strconv.FormatFloat(percent, 'f', 1, 64)
 }

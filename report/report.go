@@ -23,6 +23,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/result"
 )
 
@@ -357,8 +358,9 @@ func formatFloat(f float64, prec int) string {
 	return strconv.FormatFloat(f, 'f', prec, 64)
 }
 
-// formatPercent formats a percentage with one decimal: "82.1%".
-func formatPercent(p float64) string { return formatFloat(p, 1) + "%" }
+// formatPercent formats a percentage as everything golden writes does:
+// "82.1%".
+func formatPercent(p float64) string { return coverage.FormatPercent(p) }
 
 // formatDuration renders seconds for people: "0.4s", "12.3s", "2m03s",
 // "1h02m03s".
