@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"dagger.io/dagger"
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
@@ -587,51 +585,19 @@ func detectRevision(e *Env, dir string) (revision, error) {
 // the commit, the origin remote's URL without credentials and the commit
 // time. A directory outside any checkout gives an empty revision.
 func gitRevision(dir string) (revision, error) {
-	var r revision
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		return r, nil
-	}
+	c, err := gitrepo.Describe(dir)
 	if err != nil {
-		return r, exitcode.Infraf("reading the git checkout of %s: %w", dir, err)
+		return revision{}, err
 	}
-	head, err := repo.Head()
-	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return r, nil // no commit yet
-	}
-	if err != nil {
-		return r, exitcode.Infraf("reading HEAD of %s: %w", dir, err)
-	}
-	r.Commit = head.Hash().String()
-	if head.Name().IsBranch() {
-		r.Branch = head.Name().Short()
-	}
-	if c, err := repo.CommitObject(head.Hash()); err == nil {
-		r.Created = c.Committer.When.UTC()
-	}
-	if tags, err := repo.Tags(); err == nil {
-		var versions []string
-		_ = tags.ForEach(func(ref *plumbing.Reference) error {
-			hash := ref.Hash()
-			if t, err := repo.TagObject(hash); err == nil {
-				if t.TargetType != plumbing.CommitObject {
-					return nil
-				}
-				hash = t.Target
-			}
-			if hash == head.Hash() {
-				if _, ok := semver.ParseTag(ref.Name().Short()); ok {
-					versions = append(versions, ref.Name().Short())
-				}
-			}
-			return nil
-		})
-		if v, ok := semver.Highest(versions); ok {
-			r.Tag = v.Tag()
+	r := revision{Commit: c.Commit, Branch: c.Branch, Created: c.Time, Repository: c.Origin}
+	var versions []string
+	for _, t := range c.Tags {
+		if _, ok := semver.ParseTag(t); ok {
+			versions = append(versions, t)
 		}
 	}
-	if rem, err := repo.Remote("origin"); err == nil && len(rem.Config().URLs) > 0 {
-		r.Repository = gitrepo.RedactURL(rem.Config().URLs[0])
+	if v, ok := semver.Highest(versions); ok {
+		r.Tag = v.Tag()
 	}
 	return r, nil
 }
