@@ -102,6 +102,7 @@ func TestLoadWithBadSettings(t *testing.T) {
 		{"through a scalar", []string{"language.x=1"}, `--set language.x: language is a string, not a mapping`},
 		{"password in env", []string{"env.GOPROXY=https://u:s3cret@proxy.acme.internal"}, "credentials go in a netrc"},
 		{"reserved env", []string{"env.SSL_CERT_FILE=/x"}, "set by golden itself"},
+		{"bad env name", []string{"env.MY-VAR=1"}, `bad environment variable name "MY-VAR"`},
 		{"absolute caCerts", []string{"caCerts=/etc/ssl/ca.pem"}, "is absolute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -564,7 +564,7 @@ var reservedEnv = []string{"CI", "GOCACHE", "GOMODCACHE", "PIP_CACHE_DIR", "npm_
 // validEnvVar checks a name of env: a variable golden does not set
 // itself.
 func validEnvVar(s string) error {
-	if !envNameRE.MatchString(s) {
+	if !envVarRE.MatchString(s) {
 		return fmt.Errorf("bad environment variable name %q", s)
 	}
 	if slices.Contains(reservedEnv, s) {

@@ -13,6 +13,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/internal/linewriter"
 	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/toolcmd"
@@ -105,9 +106,11 @@ func bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	var progress io.Writer = io.Discard
+	progress := io.Discard
 	if o.Progress != nil {
-		progress = prefixWriter{o.Progress, "golden: bump: "}
+		lw := linewriter.New(o.Progress, "golden: bump: ")
+		defer lw.Flush()
+		progress = lw
 	}
 	res, err := promote.Bump(ctx, promote.BumpOptions{
 		Repo: promote.Repo{
@@ -132,20 +135,6 @@ func bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 		},
 	}
 	return out, nil
-}
-
-// prefixWriter writes to w with a prefix before each write: promote's
-// progress comes a line a write.
-type prefixWriter struct {
-	w      io.Writer
-	prefix string
-}
-
-func (p prefixWriter) Write(b []byte) (int, error) {
-	if _, err := io.WriteString(p.w, p.prefix+string(b)); err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }
 
 // stagingEnvironment is the environment bumped after publish:

@@ -269,7 +269,7 @@ func caseEnv(t *testing.T, c contractCase, cfg *config.Config, f secretFiles, d 
 			continue
 		}
 		p := filepath.Join(d.tmp, "fs", filepath.FromSlash(file.path))
-		if rel, ok := strings.CutPrefix(file.path, containerHome+"/"); ok && !(c.netrcElsewhere && file.path == te.NetrcPath) {
+		if rel, ok := strings.CutPrefix(file.path, containerHome+"/"); ok && (!c.netrcElsewhere || file.path != te.NetrcPath) {
 			p = filepath.Join(d.home, filepath.FromSlash(rel))
 		}
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -114,9 +114,6 @@ func init() {
 // an engine.
 var connect = dagger.Connect
 
-// goldenModule is golden's module path.
-const goldenModule = "github.com/goldenci/golden"
-
 // defaultResult is the result file when neither --result nor
 // $GOLDEN_RESULT names one.
 const defaultResult = "golden-result.json"

@@ -217,7 +217,7 @@ func (g *cut) funcDecl(d *ast.FuncDecl) error {
 		g.found["New"] = true
 		for _, p := range d.Type.Params.List {
 			if len(p.Names) != 1 {
-				return fmt.Errorf("New: one argument a line, please")
+				return fmt.Errorf("the constructor New: one argument a line, please")
 			}
 			if !g.keepArg(p.Names[0].Name) {
 				g.e.cutLines(g.e.paramStart(g.f, d.Type.Params, p), p.End()) // and its comma
