@@ -511,7 +511,7 @@ func TestStageErrorNamesWhatFailed(t *testing.T) {
 	}
 	want := "scan failed: 1 finding at CRITICAL,HIGH fails the gate" +
 		"\n  FAIL example.com/api TestAdd" +
-		"\n  CRITICAL CVE-2021-44228 pom.xml:12 log4j-core 2.14.1 (fixed in 2.15.0): log4j-core: remote code execution" +
+		"\n  CRITICAL CVE-2021-44228 pom.xml:12: log4j-core: remote code execution (log4j-core 2.14.1, fixed in 2.15.0)" +
 		"\n  MEDIUM DS002 Dockerfile: Image user should not be 'root'"
 	if err := StageError(st); err == nil || err.Error() != want {
 		t.Errorf("StageError:\n got %v\nwant %s", err, want)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/report"
 	"github.com/goldenci/golden/result"
 )
 
@@ -63,31 +64,17 @@ func failures(s result.Stage) string {
 	return b.String()
 }
 
-// FindingLine is a finding in one line: severity, rule, location, the
-// vulnerable package and its versions, and the message.
+// FindingLine is a finding in one line: severity, rule, location, and
+// its description as every report writes it (report.FindingText: the
+// message, and the vulnerable package and versions when it does not name
+// them), first line only.
 func FindingLine(f result.Finding) string {
 	parts := []string{string(f.Severity), f.RuleID}
 	if loc := f.Location(); loc != "" {
 		parts = append(parts, loc)
 	}
-	msg := f.Title
-	if msg == "" {
-		msg = f.Message
-	}
-	msg = strings.TrimSpace(strings.SplitN(msg, "\n", 2)[0])
-	// A scan finding's message names the package and the fix already.
-	if f.Package != "" && !strings.Contains(msg, strings.TrimSpace(f.Package+" "+f.InstalledVersion)) {
-		pkg := f.Package
-		if f.InstalledVersion != "" {
-			pkg += " " + f.InstalledVersion
-		}
-		if f.FixedVersion != "" {
-			pkg += " (fixed in " + f.FixedVersion + ")"
-		}
-		parts = append(parts, pkg)
-	}
 	line := strings.Join(parts, " ")
-	if msg != "" {
+	if msg := strings.TrimSpace(strings.SplitN(report.FindingText(f), "\n", 2)[0]); msg != "" {
 		line += ": " + msg
 	}
 	return line

@@ -188,7 +188,7 @@ func githubFindings(b *strings.Builder, run *result.Run, limit int) {
 		b.WriteString("| Severity | Check | Location | Message |\n| --- | --- | --- | --- |\n")
 		for _, f := range findings[:shown] {
 			s := severityOf(f)
-			fmt.Fprintf(b, "| %s %s | %s | %s | %s |\n", severityEmoji(s), s, mdCode(checkName(f)), mdCode(f.Location()), mdText(findingText(f), cellRunes))
+			fmt.Fprintf(b, "| %s %s | %s | %s | %s |\n", severityEmoji(s), s, mdCode(checkName(f)), mdCode(f.Location()), mdText(FindingText(f), cellRunes))
 		}
 		if len(findings) > shown {
 			b.WriteString("\n" + more(len(findings)-shown, "findings") + "\n")
@@ -335,7 +335,7 @@ func Annotations(run *result.Run, opts Options) ([]Annotation, int) {
 	}
 	for _, f := range run.Findings() {
 		s := severityOf(f)
-		msg := findingText(f)
+		msg := FindingText(f)
 		if f.URL != "" {
 			msg += "\n" + f.URL
 		}

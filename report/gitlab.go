@@ -300,7 +300,7 @@ func stageDetails(s result.Stage, limit int) string {
 			if loc != "" {
 				loc += ": "
 			}
-			fmt.Fprintf(&b, "  %s %s%s: %s\n", severityOf(f), loc, checkName(f), oneLine(findingText(f)))
+			fmt.Fprintf(&b, "  %s %s%s: %s\n", severityOf(f), loc, checkName(f), oneLine(FindingText(f)))
 		}
 		if len(fs) > shown {
 			b.WriteString("  " + more(len(fs)-shown, "findings") + "\n")
@@ -602,7 +602,7 @@ func codeQuality(buf *bytes.Buffer, run *result.Run, _ Options) error {
 		if f.EndLine > line {
 			end = f.EndLine
 		}
-		desc := findingText(f)
+		desc := FindingText(f)
 		if desc == "" {
 			desc = checkName(f)
 		}

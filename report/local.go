@@ -180,7 +180,7 @@ func localFindings(b *bytes.Buffer, run *result.Run, limit int) {
 			if loc == "" {
 				loc = "-"
 			}
-			row(tw, "  "+string(severityOf(f)), termSafe(checkName(f)), loc, truncate(termSafe(findingText(f)), 120))
+			row(tw, "  "+string(severityOf(f)), termSafe(checkName(f)), loc, truncate(termSafe(FindingText(f)), 120))
 		}
 		_ = tw.Flush()
 		if len(findings) > shown {

@@ -157,11 +157,11 @@ func Outputs(run *result.Run) []Output {
 	return out
 }
 
-// findingText is the one-line description of a finding: its message (or
+// FindingText is the one-line description of a finding: its message (or
 // title) and, for a vulnerable dependency, the package and versions,
 // unless the message already names them (package scan's messages read
 // "CVE-… in pkg v1.2.3 (fixed in 1.2.4)"): each is said once.
-func findingText(f result.Finding) string {
+func FindingText(f result.Finding) string {
 	msg := f.Message
 	if msg == "" {
 		msg = f.Title

@@ -50,7 +50,7 @@ func TestFindingText(t *testing.T) {
 			result.Finding{Tool: "trivy", Kind: result.KindSecret, RuleID: "github-pat", Title: "GitHub Personal Access Token"},
 			"GitHub Personal Access Token"},
 	} {
-		if got := findingText(tt.f); got != tt.want {
+		if got := FindingText(tt.f); got != tt.want {
 			t.Errorf("%s: findingText = %q, want %q", tt.name, got, tt.want)
 		}
 	}
