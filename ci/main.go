@@ -11,7 +11,7 @@
 // settings of its golden.yaml (--set), and what air-gapped and corporate
 // networks need (mirrors through --set, credentials as secrets, a CA
 // bundle, a pre-seeded Trivy DB). Each function runs golden's pipeline
-// library (package pipeline, through package internal/daggermod) on them.
+// library (package pipeline, through package internal/engine/daggermod) on them.
 package main
 
 import (
@@ -20,7 +20,7 @@ import (
 	sdk "dagger.io/dagger"
 
 	"github.com/goldenci/golden/ci/internal/dagger"
-	"github.com/goldenci/golden/internal/daggermod"
+	"github.com/goldenci/golden/internal/engine/daggermod"
 	"github.com/goldenci/golden/pipeline"
 )
 

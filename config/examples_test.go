@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // TestLoadExamples loads the example services of the repository: each

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/goldenci/golden/exitcode"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // gitRepo is a real git repository in a temporary directory.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goldenci/golden/internal/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
 )
 
 func TestApplyCommitsAndPushes(t *testing.T) {

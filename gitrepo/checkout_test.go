@@ -14,7 +14,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/goldenci/golden/internal/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
 )
 
 // flatFiles is the size of the large flat directory of the checkout

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goldenci/golden/internal/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
 )
 
 func TestCloneWithCredentials(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goldenci/golden/internal/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
 )
 
 // TestDescribe reads a checkout made by the real git: HEAD's commit and

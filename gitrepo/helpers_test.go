@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"os"
 	"path/filepath"
 	"strings"

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"io/fs"
 	"os"
 	"os/exec"

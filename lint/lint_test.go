@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/goldenci/golden/exitcode"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
 )

@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/testsupport/netfailtest"
 	"github.com/goldenci/golden/netfail"
-	"github.com/goldenci/golden/netfail/netfailtest"
 )
 
 // TestFindMessages covers the messages the real runs of TestRealOutputs

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/goldenci/golden/internal/testsupport/netfailtest"
 	"github.com/goldenci/golden/netfail"
-	"github.com/goldenci/golden/netfail/netfailtest"
 )
 
 var update = flag.Bool("update", false, "run the real tools of netfailtest.Scenarios again and rewrite testdata/real")

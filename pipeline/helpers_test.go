@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // hostRun runs argv in dir on the host with bin as argv[0] and the extra

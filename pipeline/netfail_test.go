@@ -11,9 +11,9 @@ import (
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gotest"
+	"github.com/goldenci/golden/internal/testsupport/netfailtest"
 	"github.com/goldenci/golden/lint"
 	"github.com/goldenci/golden/netfail"
-	"github.com/goldenci/golden/netfail/netfailtest"
 	"github.com/goldenci/golden/result"
 )
 

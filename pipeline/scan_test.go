@@ -9,10 +9,10 @@ import (
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/scantest"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/scan"
-	"github.com/goldenci/golden/scan/scantest"
 	"github.com/goldenci/golden/toolcmd"
 )
 

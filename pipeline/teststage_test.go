@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"path/filepath"
 	"strings"
 	"testing"

@@ -42,8 +42,8 @@ import (
 	"time"
 
 	"github.com/goldenci/golden/config"
-	"github.com/goldenci/golden/internal/gitserver"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/toolcmd"
 )
 

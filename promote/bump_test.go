@@ -13,7 +13,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
-	"github.com/goldenci/golden/internal/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
 )
 
 const digest1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111"

@@ -2,14 +2,14 @@ package promote
 
 import (
 	"context"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"testing"
 	"time"
 
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
-	"github.com/goldenci/golden/internal/gitserver"
-	"github.com/goldenci/golden/promote/promotetest"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/promotetest"
 	"github.com/goldenci/golden/registry"
 )
 

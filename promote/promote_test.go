@@ -11,7 +11,7 @@ import (
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
-	"github.com/goldenci/golden/internal/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
 	"github.com/goldenci/golden/registry"
 	"github.com/goldenci/golden/semver"
 )

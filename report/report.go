@@ -15,7 +15,9 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -432,4 +434,14 @@ func headLines(s string, n, maxBytes int) (string, bool) {
 // more is the "... and N more things" line of a capped list.
 func more(n int, what string) string {
 	return fmt.Sprintf("... and %d more %s", n, what)
+}
+
+// render redacts run, renders it into a buffer and writes the buffer.
+func render(w io.Writer, run *result.Run, opts Options, f func(*bytes.Buffer, *result.Run, Options) error) error {
+	var buf bytes.Buffer
+	if err := f(&buf, prepare(run, NewRedactor(opts.Secrets...)), opts); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }

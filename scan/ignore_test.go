@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/goldenci/golden/internal/testsupport/scantest"
 	"github.com/goldenci/golden/result"
-	"github.com/goldenci/golden/scan/scantest"
 )
 
 var day = func(s string) time.Time {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/goldenci/golden/internal/testsupport/scantest"
 	"github.com/goldenci/golden/result"
-	"github.com/goldenci/golden/scan/scantest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata golden files (and regenerate testdata/trivy-report.json with the real trivy)")

@@ -24,12 +24,12 @@ import (
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/gotest"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/scantest"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/junit"
 	"github.com/goldenci/golden/lint"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/scan"
-	"github.com/goldenci/golden/scan/scantest"
 )
 
 // example returns the absolute path of an example service.

@@ -16,8 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/goldenci/golden/internal/testtool"
-	"github.com/goldenci/golden/scan/scantest"
+	"github.com/goldenci/golden/internal/testsupport/scantest"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 var (

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/goldenci/golden/exitcode"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/result"
 )
 

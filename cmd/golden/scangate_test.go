@@ -14,9 +14,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/goldenci/golden/exitcode"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/scantest"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/result"
-	"github.com/goldenci/golden/scan/scantest"
 )
 
 // scanGateNow is the clock of every scan-gate run in these tests; ignore

@@ -13,7 +13,7 @@ import (
 
 	sdk "dagger.io/dagger"
 
-	"github.com/goldenci/golden/internal/daggermod"
+	"github.com/goldenci/golden/internal/engine/daggermod"
 	"github.com/goldenci/golden/modules/build/internal/dagger"
 )
 

@@ -12,7 +12,7 @@ package main
 import (
 	"context"
 
-	"github.com/goldenci/golden/internal/daggermod"
+	"github.com/goldenci/golden/internal/engine/daggermod"
 	"github.com/goldenci/golden/modules/promote/internal/dagger"
 )
 

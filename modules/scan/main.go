@@ -11,7 +11,7 @@ package main
 import (
 	"context"
 
-	"github.com/goldenci/golden/internal/daggermod"
+	"github.com/goldenci/golden/internal/engine/daggermod"
 	"github.com/goldenci/golden/modules/scan/internal/dagger"
 )
 

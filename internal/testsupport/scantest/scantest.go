@@ -26,7 +26,7 @@ import (
 	dbtypes "github.com/aquasecurity/trivy-db/pkg/types"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // GoSource is the trivy-db bucket of Go advisories (GitHub Security

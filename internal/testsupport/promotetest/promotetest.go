@@ -5,7 +5,7 @@
 // multi-platform images to put in it, the example GitOps repository's
 // files, and a watch on the machine's processes for leaked secrets.
 //
-// The git side is package internal/gitserver.
+// The git side is package internal/testsupport/gitserver.
 package promotetest
 
 import (
@@ -33,7 +33,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // Registry is an in-process registry on 127.0.0.1, closed when the test

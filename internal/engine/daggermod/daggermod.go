@@ -39,7 +39,7 @@ import (
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
-	"github.com/goldenci/golden/internal/daggerid"
+	"github.com/goldenci/golden/internal/engine/daggerid"
 	"github.com/goldenci/golden/pipeline"
 	"github.com/goldenci/golden/report"
 	"github.com/goldenci/golden/result"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // hostReaders reads a directory on the host the way LoadConfig reads a

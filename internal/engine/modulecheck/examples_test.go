@@ -11,8 +11,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/goldenci/golden/internal/daggermod"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/engine/daggermod"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/report"
 )
 

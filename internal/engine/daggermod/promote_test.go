@@ -10,10 +10,10 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
-	"github.com/goldenci/golden/internal/gitserver"
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/promotetest"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/promote"
-	"github.com/goldenci/golden/promote/promotetest"
 	"github.com/goldenci/golden/registry"
 	"github.com/goldenci/golden/result"
 )

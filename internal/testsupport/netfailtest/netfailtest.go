@@ -28,7 +28,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/toolcmd"
 )
 

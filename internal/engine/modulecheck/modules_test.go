@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // rootPath is the root module's path.

@@ -19,7 +19,7 @@ import (
 
 	"github.com/moby/patternmatcher"
 
-	"github.com/goldenci/golden/internal/testtool"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/tools"
 )
 
@@ -33,7 +33,7 @@ var update = flag.Bool("update", false, "write each module's go.mod and go.sum a
 func introspectionFile(t testing.TB) string {
 	t.Helper()
 	v := tools.Version("DAGGER_ENGINE_VERSION")
-	return filepath.Join(testtool.Root(), "internal", "modulecheck", "testdata", "introspection-"+v+".json")
+	return filepath.Join(testtool.Root(), "internal", "engine", "modulecheck", "testdata", "introspection-"+v+".json")
 }
 
 // contextFiles are the files of the repository at root that the engine
@@ -217,7 +217,7 @@ func checkLoad(t *testing.T, m module, edit func(ctxDir string)) error {
 
 // contextExcludes end every module's include list: tests, test data and
 // test helpers are not part of a module.
-var contextExcludes = []string{"**/*_test.go", "**/testdata", "promote/promotetest"}
+var contextExcludes = []string{"**/*_test.go", "**/testdata"}
 
 // wantIncludes is the include list of module m: go.mod, go.sum and the
 // folders of the root packages its code imports, transitively, then the
