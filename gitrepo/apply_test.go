@@ -42,7 +42,7 @@ func TestApplyCommitsAndPushes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Pushed || out.Unchanged || out.Attempts != 1 || out.Branch != "main" || out.Base != initial {
+	if !out.Pushed || out.Unchanged || out.Attempts != 1 || out.Branch != "main" || out.Parent != initial {
 		t.Errorf("outcome = %+v", out)
 	}
 	if fmt.Sprint(out.Files) != "[envs/staging/web.yaml]" {
@@ -374,7 +374,7 @@ func TestApplyPushBranch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Pushed || out.Branch != "golden/promote-prod" || out.Base != mainHead {
+	if !out.Pushed || out.Branch != "golden/promote-prod" || out.Parent != mainHead {
 		t.Errorf("first outcome = %+v", out)
 	}
 	if out.CompareURL != "" {
@@ -390,8 +390,8 @@ func TestApplyPushBranch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out2.Base != out.Commit {
-		t.Errorf("second change based on %s, want the branch head %s", out2.Base, out.Commit)
+	if out2.Parent != out.Commit {
+		t.Errorf("second change based on %s, want the branch head %s", out2.Parent, out.Commit)
 	}
 	log := srv.Log(t, "r.git", "golden/promote-prod")
 	if len(log) != 3 || log[0].Subject() != "promote api" || log[1].Subject() != "promote web" {

@@ -29,7 +29,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
@@ -79,81 +78,6 @@ type CloneOptions struct {
 type Signature struct {
 	Name  string
 	Email string
-}
-
-// Options configures Apply.
-type Options struct {
-	CloneOptions
-
-	// Author and Committer sign the commit. Author defaults to
-	// DefaultAuthor, Committer to Author.
-	Author    Signature
-	Committer Signature
-	// Message is the commit message: a subject line, optionally a blank
-	// line and a body.
-	Message string
-	// Trailers follow the message, e.g. Golden-Image, Golden-Digest,
-	// Golden-Source-Commit.
-	Trailers []Trailer
-
-	// PushBranch, when set, receives the commit instead of Branch, for a
-	// pull or merge request: the change is built on PushBranch when it
-	// already exists on the remote and on Branch otherwise.
-	PushBranch string
-	// DryRun makes the change in a clone and returns its diff without
-	// committing it to the remote.
-	DryRun bool
-
-	// MaxAttempts bounds the attempts to push when the branch keeps
-	// moving (DefaultMaxAttempts when zero).
-	MaxAttempts int
-	// Backoff spaces the attempts (DefaultBackoff when zero).
-	Backoff Backoff
-	// Now gives the commit time (time.Now when nil).
-	Now func() time.Time
-	// TempDir is where the clone goes (os.TempDir when empty). The clone
-	// is removed when Apply returns.
-	TempDir string
-}
-
-// EditFunc changes files in the checkout at dir and reports whether it
-// changed anything. It must leave dir/.git alone. Apply may call it more
-// than once, each time on a fresh checkout of a newer head, so it must
-// compute the change from what it finds in dir. Returning changed=false
-// ends Apply with an unchanged outcome; so does changed=true when the
-// files are in fact the same as before.
-type EditFunc func(dir string) (changed bool, err error)
-
-// Outcome is what Apply did.
-type Outcome struct {
-	// Commit is the hash of the pushed commit; empty when unchanged or on
-	// a dry run.
-	Commit string
-	// Base is the hash of the remote commit the change was made on (in
-	// the last attempt).
-	Base string
-	// Branch is the branch the commit went to (or would go to).
-	Branch string
-	// Pushed reports whether the commit reached the remote.
-	Pushed bool
-	// Unchanged reports that the edit changed nothing: the remote already
-	// holds the change.
-	Unchanged bool
-	// DryRun reports that nothing was pushed because Options.DryRun was
-	// set.
-	DryRun bool
-	// Attempts counts the edits made, one per head the change was built
-	// on: 1 unless the branch moved.
-	Attempts int
-	// CompareURL is the GitHub compare page or GitLab new merge request
-	// page for PushBranch, when the remote is on GitHub or GitLab and the
-	// branch exists on the remote.
-	CompareURL string
-	// Diff is the change as a git-style unified diff (--- a/x, +++ b/x);
-	// empty when unchanged.
-	Diff string
-	// Files lists the changed paths, sorted.
-	Files []string
 }
 
 // session is one clone of one remote.
@@ -283,19 +207,28 @@ func (s *session) list(ctx context.Context) ([]*plumbing.Reference, error) {
 	return refs, nil
 }
 
-// branches lists the remote's branches and their heads.
-func (s *session) branches(ctx context.Context) (map[string]plumbing.Hash, error) {
-	refs, err := s.list(ctx)
+// remoteRefs is one listing of a remote's references.
+type remoteRefs struct {
+	heads map[string]plumbing.Hash // branch name -> head
+	head  string                   // the branch HEAD points to; "" when the remote does not say
+}
+
+// refs lists the remote's branches and the branch its HEAD points to.
+func (s *session) refs(ctx context.Context) (remoteRefs, error) {
+	list, err := s.list(ctx)
 	if err != nil {
-		return nil, err
+		return remoteRefs{}, err
 	}
-	heads := map[string]plumbing.Hash{}
-	for _, ref := range refs {
-		if ref.Name().IsBranch() && ref.Type() == plumbing.HashReference {
-			heads[ref.Name().Short()] = ref.Hash()
+	rr := remoteRefs{heads: map[string]plumbing.Hash{}}
+	for _, ref := range list {
+		switch {
+		case ref.Name().IsBranch() && ref.Type() == plumbing.HashReference:
+			rr.heads[ref.Name().Short()] = ref.Hash()
+		case ref.Name() == plumbing.HEAD && ref.Type() == plumbing.SymbolicReference && ref.Target().IsBranch():
+			rr.head = ref.Target().Short()
 		}
 	}
-	return heads, nil
+	return rr, nil
 }
 
 // RemoteHead returns the branch the HEAD of the remote at o.URL points to,
@@ -306,272 +239,19 @@ func (s *session) branches(ctx context.Context) (map[string]plumbing.Hash, error
 // without saying which branch it is gets the branch at HEAD's commit,
 // master first, as git clone guesses.) Its errors are classified and
 // redacted as Clone's: bad credentials or a missing repository are input
-// errors, an empty repository one of kind ErrBranchNotFound, an
-// unreachable remote an infrastructure error.
+// errors, an unreachable remote an infrastructure error. (Apply and Open
+// resolve an empty Options.Branch the same way, from the listing they
+// make anyway.)
 func RemoteHead(ctx context.Context, o CloneOptions) (branch string, err error) {
 	s, err := newSession(o)
 	if err != nil {
 		return "", err
 	}
-	refs, err := s.list(ctx)
+	rr, err := s.refs(ctx)
 	if err != nil {
 		return "", err
 	}
-	for _, ref := range refs {
-		if ref.Name() == plumbing.HEAD && ref.Type() == plumbing.SymbolicReference && ref.Target().IsBranch() {
-			return ref.Target().Short(), nil
-		}
-	}
-	return "", nil
-}
-
-// Apply clones o.Branch of o.URL, runs edit in the checkout, commits the
-// change and pushes it to o.Branch (or o.PushBranch), retrying on a newer
-// head when the branch moved meanwhile. See Options and Outcome.
-//
-// It never force-pushes. An edit error is returned wrapped, keeping its
-// exitcode class. When every attempt lost the race the error is an
-// infrastructure error of kind ErrRetriesExhausted.
-func Apply(ctx context.Context, o Options, edit EditFunc) (*Outcome, error) {
-	if edit == nil {
-		return nil, exitcode.Inputf("gitrepo: no edit function given")
-	}
-	if err := o.normalize(); err != nil {
-		return nil, err
-	}
-	s, err := newSession(o.CloneOptions)
-	if err != nil {
-		return nil, err
-	}
-	defer s.close()
-	msg, err := FormatMessage(o.Message, o.Trailers)
-	if err != nil {
-		return nil, err
-	}
-	for _, secret := range s.auth.secrets() {
-		if strings.Contains(msg, secret) {
-			return nil, exitcode.Inputf("the commit message contains a credential: refusing to commit it")
-		}
-	}
-	dir, err := os.MkdirTemp(o.TempDir, "golden-gitrepo-*")
-	if err != nil {
-		return nil, exitcode.Infraf("creating the clone directory: %w", err)
-	}
-	defer func() {
-		s.close() // the clone's storage, before its directory goes
-		_ = os.RemoveAll(dir)
-	}()
-
-	a := &applier{o: &o, s: s, msg: msg, dir: dir, edit: edit, target: o.Branch}
-	if o.PushBranch != "" {
-		a.target = o.PushBranch
-	}
-	a.out = &Outcome{Branch: a.target, DryRun: o.DryRun}
-	if err := a.clone(ctx); err != nil {
-		return nil, err
-	}
-	for attempt := 1; ; attempt++ {
-		done, pushErr, err := a.attempt(ctx, attempt)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			return a.out, nil
-		}
-		if err := a.retry(ctx, attempt, pushErr); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// applier is one Apply: a clone, and the change made on its head, pushed
-// to target, made again on the new head while the branch moves.
-type applier struct {
-	o      *Options
-	s      *session
-	msg    string
-	dir    string
-	edit   EditFunc
-	target string
-	out    *Outcome
-
-	src    string        // the branch the change is made on
-	base   plumbing.Hash // its head in the clone
-	expect plumbing.Hash // what target must be for the push; zero when new
-}
-
-// clone clones the branch the change is made on.
-func (a *applier) clone(ctx context.Context) error {
-	heads, err := a.s.branches(ctx)
-	if err != nil {
-		return err
-	}
-	if a.src, err = a.o.source(a.s, heads); err != nil {
-		return err
-	}
-	a.expect = heads[a.target] // the zero hash when target does not exist yet
-	if a.base, err = a.s.clone(ctx, a.dir, a.src); err != nil {
-		return err
-	}
-	if a.src == a.target && a.base != a.expect {
-		// The branch moved between listing and cloning.
-		a.expect = a.base
-	}
-	return nil
-}
-
-// attempt makes the change on the clone's head and pushes it. It is done
-// when the outcome is final (pushed, unchanged, a dry run); else pushErr
-// is why the push was refused.
-func (a *applier) attempt(ctx context.Context, n int) (done bool, pushErr, err error) {
-	o, s, out := a.o, a.s, a.out
-	out.Attempts = n
-	out.Base = a.base.String()
-	changed, err := a.edit(a.dir)
-	if err != nil {
-		return false, nil, fmt.Errorf("editing the clone of %s: %w", s.r.display, err)
-	}
-	if !changed {
-		a.out = o.unchanged(out, s, a.src)
-		return true, nil, nil
-	}
-	commit, err := s.commit(a.msg, *o)
-	if errors.Is(err, git.ErrEmptyCommit) {
-		a.out = o.unchanged(out, s, a.src)
-		return true, nil, nil
-	}
-	if err != nil {
-		return false, nil, err
-	}
-	if o.DryRun {
-		if out.Diff, out.Files, err = s.diff(ctx, a.base, commit); err != nil {
-			return false, nil, err
-		}
-		s.logf("dry run: not pushing the change to %s (branch %s)", s.r.display, a.target)
-		return true, nil, nil
-	}
-	pushErr = s.push(ctx, a.target, a.expect)
-	if pushErr != nil {
-		return false, pushErr, s.fatalPushError(pushErr)
-	}
-	out.Commit, out.Pushed = commit.String(), true
-	// The diff comes after the push, keeping the window in which another
-	// writer can move the branch short. The push is done: failing to
-	// describe it is no failure.
-	if out.Diff, out.Files, err = s.diff(ctx, a.base, commit); err != nil {
-		s.logf("describing the pushed change: %v", err)
-	}
-	if o.PushBranch != "" {
-		out.CompareURL = CompareURL(s.r.url, o.Branch, o.PushBranch)
-	}
-	s.logf("pushed %s to %s (branch %s)", commit.String()[:12], s.r.display, a.target)
-	return true, nil, nil
-}
-
-// retry decides whether a refused push lost a race with another writer,
-// and if so waits (jittered backoff) and moves the clone to the new head.
-// Anything else, and a race lost o.MaxAttempts times, is an error.
-func (a *applier) retry(ctx context.Context, n int, pushErr error) error {
-	o, s := a.o, a.s
-	heads, err := s.branches(ctx)
-	if err != nil {
-		return err
-	}
-	if !lostRace(pushErr, heads, a.target, a.expect) {
-		return s.pushError(pushErr)
-	}
-	if n >= o.MaxAttempts {
-		return exitcode.InfraError(&Error{
-			msg:  fmt.Sprintf("pushing to %s: branch %q kept moving: gave up after %d attempts", s.r.display, a.target, n),
-			kind: ErrRetriesExhausted,
-		})
-	}
-	wait := o.Backoff.Delay(n)
-	s.logf("branch %s of %s moved; retrying on the new head in %s (attempt %d of %d)",
-		a.target, s.r.display, wait.Round(time.Millisecond), n+1, o.MaxAttempts)
-	if err := sleep(ctx, wait); err != nil {
-		return classify("pushing to", s.r, s.auth, err)
-	}
-	if a.src, err = o.source(s, heads); err != nil {
-		return err
-	}
-	if a.base, err = s.fetchReset(ctx, a.src); err != nil {
-		return err
-	}
-	a.expect = plumbing.ZeroHash
-	if a.src == a.target {
-		a.expect = a.base
-	}
-	return nil
-}
-
-func (o *Options) normalize() error {
-	if o.Branch == "" {
-		o.Branch = DefaultBranch
-	}
-	if err := validBranch(o.Branch); err != nil {
-		return err
-	}
-	if o.PushBranch == o.Branch {
-		o.PushBranch = ""
-	}
-	if o.PushBranch != "" {
-		if err := validBranch(o.PushBranch); err != nil {
-			return err
-		}
-	}
-	if o.Author == (Signature{}) {
-		o.Author = DefaultAuthor
-	}
-	if o.Committer == (Signature{}) {
-		o.Committer = o.Author
-	}
-	for _, sig := range []struct {
-		role string
-		s    Signature
-	}{{"author", o.Author}, {"committer", o.Committer}} {
-		if strings.TrimSpace(sig.s.Name) == "" || strings.TrimSpace(sig.s.Email) == "" {
-			return exitcode.Inputf("commit %s: name and email are both required", sig.role)
-		}
-		if strings.ContainsAny(sig.s.Name+sig.s.Email, "<>\n\r\x00") {
-			return exitcode.Inputf("commit %s %q <%s>: contains '<', '>' or a control character", sig.role, sig.s.Name, sig.s.Email)
-		}
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	o.Backoff = o.Backoff.withDefaults()
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return nil
-}
-
-// source picks the branch to build on: PushBranch when it exists on the
-// remote, Branch otherwise.
-func (o *Options) source(s *session, heads map[string]plumbing.Hash) (string, error) {
-	if o.PushBranch != "" {
-		if _, ok := heads[o.PushBranch]; ok {
-			return o.PushBranch, nil
-		}
-	}
-	if _, ok := heads[o.Branch]; !ok {
-		return "", exitcode.InputError(&Error{
-			msg:  fmt.Sprintf("cloning %s: branch %q not found", s.r.display, o.Branch),
-			kind: ErrBranchNotFound,
-		})
-	}
-	return o.Branch, nil
-}
-
-func (o *Options) unchanged(out *Outcome, s *session, src string) *Outcome {
-	out.Unchanged = true
-	out.Diff, out.Files = "", nil
-	if o.PushBranch != "" && src == o.PushBranch {
-		out.CompareURL = CompareURL(s.r.url, o.Branch, o.PushBranch)
-	}
-	s.logf("no change to %s (branch %s)", s.r.display, out.Branch)
-	return out
+	return rr.head, nil
 }
 
 // commit stages every change in the checkout and commits it. It returns

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/toolcmd"
 )

@@ -41,33 +41,10 @@ type BumpResult struct {
 	Ref   string
 	// Path is the environment's path in the repository.
 	Path string
-	// Base is the branch the change was made on; Branch the branch it
-	// went to (Base, or Repo.Branch for a pull or merge request).
-	Base   string
-	Branch string
-	// Commit is the pushed commit; empty when unchanged or on a dry run.
-	Commit string
-	// Parent is the remote commit the change was made on, or that already
-	// holds it when Unchanged.
-	Parent string
-	// Message is the commit message, trailers included.
-	Message string
-	// Pushed, Unchanged and DryRun tell what happened: pushed a commit,
-	// found the environment already running the image (nothing
-	// committed), or only computed the change.
-	Pushed    bool
-	Unchanged bool
-	DryRun    bool
-	// Attempts counts the heads the change was made on (1 unless the
-	// branch moved).
-	Attempts int
-	// CompareURL is the page opening a pull or merge request for Branch,
-	// for GitHub and GitLab remotes.
-	CompareURL string
-	// Diff is the change as a unified diff and Files the changed files;
-	// empty when unchanged.
-	Diff  string
-	Files []string
+	// Outcome is what happened in the repository: pushed a commit, found
+	// the environment already running the image (Unchanged, nothing
+	// committed), or only computed the change (DryRun).
+	gitrepo.Outcome
 	// Changes lists the values changed, with file names relative to the
 	// repository.
 	Changes []gitops.Change
@@ -135,49 +112,16 @@ func Bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 	if o.SourceCommit != "" {
 		trailers = append(trailers, gitrepo.Trailer{Key: "Golden-Source-Commit", Value: o.SourceCommit})
 	}
-	full, err := gitrepo.FormatMessage(msg, trailers)
+	env := &envEdit{rel: rel, img: img, opts: o.GitOps}
+	opts := o.gitOptions()
+	opts.Message, opts.Trailers = msg, trailers
+	out, err := gitrepo.Apply(ctx, opts, env.edit)
 	if err != nil {
 		return nil, err
 	}
-
-	base := o.base(ctx)
-	var changes []gitops.Change
-	edit := func(dir string) (bool, error) {
-		changes = nil
-		p, err := inCheckout(dir, rel)
-		if err != nil {
-			return false, err
-		}
-		res, err := gitops.Update(p, img, o.GitOps)
-		if err != nil {
-			return false, relativeError(err, dir)
-		}
-		changes = relativeChanges(res.Changes, dir)
-		return res.Changed(), nil
-	}
-	out, err := gitrepo.Apply(ctx, o.applyOptions(base, msg, trailers), edit)
-	if err != nil {
-		return nil, err
-	}
-	res := &BumpResult{
-		Image:      img,
-		Ref:        img.Ref(),
-		Path:       rel,
-		Base:       base,
-		Branch:     out.Branch,
-		Commit:     out.Commit,
-		Parent:     out.Base,
-		Message:    full,
-		Pushed:     out.Pushed,
-		Unchanged:  out.Unchanged,
-		DryRun:     out.DryRun,
-		Attempts:   out.Attempts,
-		CompareURL: out.CompareURL,
-		Diff:       out.Diff,
-		Files:      out.Files,
-	}
+	res := &BumpResult{Image: img, Ref: img.Ref(), Path: rel, Outcome: *out}
 	if !out.Unchanged {
-		res.Changes = changes
+		res.Changes = env.changes
 	}
 	return res, nil
 }

@@ -76,8 +76,14 @@ func TestBumpRemoteHead(t *testing.T) {
 		{"file URL", Repo{URL: "file://" + gitDir}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.repo.base(testContext(t)); got != "trunk" {
-				t.Errorf("base = %q, want trunk", got)
+			r := tc.repo
+			r.DryRun = true
+			res, err := Bump(testContext(t), BumpOptions{Repo: r, Path: "app", Image: gitops.Image{Name: "app", Tag: "2"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Base != "trunk" || res.Branch != "trunk" {
+				t.Errorf("base, branch = %q, %q; want trunk", res.Base, res.Branch)
 			}
 		})
 	}
@@ -88,19 +94,22 @@ func TestBumpRemoteHead(t *testing.T) {
 	if res.Base != "trunk" || res.Branch != "trunk" || gitserver.Head(t, gitDir, "trunk") != res.Commit {
 		t.Errorf("result = %+v", res)
 	}
-	// Unreachable, unknown or refusing remotes fall back to main, and the
-	// real error comes from the clone.
-	for _, r := range []Repo{
-		{URL: srv.URL("r.git")}, // no credentials
-		{URL: "http://" + strings.TrimPrefix(srv.URL("nope.git"), "http://")},
-		{URL: filepath.Join(t.TempDir(), "missing.git")},
-		{URL: "git@127.0.0.1:acme/r.git", Auth: gitrepo.Auth{SSHKey: []byte("not a key")}},
-		{URL: "ssh://git@127.0.0.1:1/acme/r.git", Auth: gitrepo.Auth{SSHKey: []byte("not a key")}},
-		{URL: "ftp://example.com/r.git"},
-		{URL: ""},
+	// Unreachable, unknown or refusing remotes are errors from the one
+	// listing of the remote's branches, never a silent "main".
+	for _, tc := range []struct {
+		repo Repo
+		code int
+	}{
+		{Repo{URL: srv.URL("r.git")}, exitcode.Usage}, // no credentials
+		{Repo{URL: srv.URL("nope.git"), Auth: gitrepo.Auth{Username: canaryUser, Token: canaryToken}}, exitcode.Usage},
+		{Repo{URL: filepath.Join(t.TempDir(), "missing.git")}, exitcode.Usage},
+		{Repo{URL: "ssh://git@127.0.0.1:1/acme/r.git", Auth: gitrepo.Auth{SSHKey: []byte("not a key")}}, exitcode.Usage},
+		{Repo{URL: "http://127.0.0.1:1/r.git"}, exitcode.Infra},
+		{Repo{URL: "ftp://example.com/r.git"}, exitcode.Usage},
 	} {
-		if got := r.base(testContext(t)); got != gitrepo.DefaultBranch {
-			t.Errorf("base(%q) = %q, want %q", r.URL, got, gitrepo.DefaultBranch)
+		_, err := Bump(testContext(t), BumpOptions{Repo: tc.repo, Path: "app", Image: gitops.Image{Name: "app", Tag: "2"}})
+		if got := exitcode.Code(err); got != tc.code {
+			t.Errorf("Bump(%q): exit %d (%v), want %d", tc.repo.URL, got, err, tc.code)
 		}
 	}
 }

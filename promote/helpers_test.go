@@ -2,7 +2,6 @@ package promote
 
 import (
 	"context"
-	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/testsupport/gitserver"
 	"github.com/goldenci/golden/internal/testsupport/promotetest"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/registry"
 )
 

@@ -23,7 +23,6 @@ package promote
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -112,34 +111,15 @@ type Result struct {
 	Tagged    bool
 	WouldCopy bool
 	WouldTag  bool
-	// Base is the branch read and changed, Branch the branch the commit
-	// went to.
-	Base   string
-	Branch string
-	// Commit is the pushed commit; empty when unchanged or on a dry run.
-	Commit string
-	// Parent is the remote commit the change was made on, or that already
-	// holds it when Unchanged.
-	Parent string
-	// Message is the commit message, trailers included.
-	Message string
-	// Pushed, Unchanged and DryRun tell what happened in the repository.
 	// AlreadyPromoted reports that nothing at all changed (on a dry run:
 	// would change): the image was already copied and tagged, and the
 	// target environment already ran it.
-	Pushed          bool
-	Unchanged       bool
-	DryRun          bool
 	AlreadyPromoted bool
-	// Attempts counts the heads the change was made on.
-	Attempts int
-	// CompareURL is the page opening a pull or merge request for Branch,
-	// for GitHub and GitLab remotes.
-	CompareURL string
-	// Diff is the change of the target environment as a unified diff and
-	// Files the changed files; empty when unchanged.
-	Diff  string
-	Files []string
+	// Outcome is what happened in the GitOps repository: Base is the
+	// branch read and changed, Parent the commit the change was made on,
+	// Commit the pushed commit, Message the commit message with its
+	// trailers.
+	gitrepo.Outcome
 	// Changes lists the values changed, with file names relative to the
 	// repository.
 	Changes []gitops.Change
@@ -223,9 +203,10 @@ func (o *Options) validate() (validated, error) {
 //     Golden-Promoted-By, Golden-From, Golden-To, Golden-Image,
 //     Golden-Digest, Golden-Version, Golden-Source-Image and
 //     Golden-From-Commit (the GitOps commit FROM was read at), pushed
-//     through gitrepo.Apply. Golden-Source-Commit is left out: it names
-//     the application commit an image was built from (see Bump), which
-//     the depth-1 clone of the repository does not reach.
+//     from the clone of step 1 (one gitrepo.Change: one listing, one
+//     clone). Golden-Source-Commit is left out: it names the application
+//     commit an image was built from (see Bump), which the depth-1 clone
+//     of the repository does not reach.
 //
 // A dry run does steps 1, 2 and the checks of 3 (is the digest in the
 // target repository, does the version tag exist), and returns the diff
@@ -237,14 +218,12 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := &promotion{o: o, v: v, res: &Result{From: v.from, To: v.to}}
-	pr.res.Base = o.base(ctx)
-	dir, err := os.MkdirTemp(o.TempDir, "golden-promote-*")
+	c, err := gitrepo.Open(ctx, o.gitOptions())
 	if err != nil {
-		return nil, exitcode.Infraf("creating the clone directory: %w", err)
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	pr.dir = dir
+	defer c.Close()
+	pr := &promotion{o: o, v: v, c: c, res: &Result{From: v.from, To: v.to}}
 	for _, step := range []func(context.Context) error{pr.readSource, pr.pickVersion, pr.checkTarget, pr.registry, pr.commit} {
 		if err := step(ctx); err != nil {
 			return nil, err
@@ -258,27 +237,24 @@ type promotion struct {
 	o   Options
 	v   validated
 	res *Result
-	dir string       // the clone
-	src gitops.Image // what the source environment runs
-	img gitops.Image // what the target environment is to run
+	c   *gitrepo.Change // the one clone of the repository
+	src gitops.Image    // what the source environment runs
+	img gitops.Image    // what the target environment is to run
+	env *envEdit        // the edit of the target environment
 }
 
-// readSource clones the repository and reads what the source environment
-// runs, resolving a tag to its digest.
+// readSource reads what the source environment runs in the clone of the
+// base branch, resolving a tag to its digest.
 func (pr *promotion) readSource(ctx context.Context) error {
-	o, v, res := &pr.o, pr.v, pr.res
-	head, err := gitrepo.Clone(ctx, pr.dir, gitrepo.CloneOptions{URL: o.URL, Branch: res.Base, Auth: o.Auth, Progress: o.Progress})
-	if err != nil {
-		return err
-	}
-	res.SourceCommit = head
-	srcPath, err := inCheckout(pr.dir, v.from)
+	o, v, res, dir := &pr.o, pr.v, pr.res, pr.c.Dir()
+	res.SourceCommit = pr.c.Head()
+	srcPath, err := inCheckout(dir, v.from)
 	if err != nil {
 		return fmt.Errorf("reading the source environment: %w", err)
 	}
 	src, err := gitops.CurrentImage(srcPath, o.Image, o.GitOps)
 	if err != nil {
-		return relativeError(fmt.Errorf("reading the source environment: %w", err), pr.dir)
+		return relativeError(fmt.Errorf("reading the source environment: %w", err), dir)
 	}
 	pr.src = src
 	res.SourceRepository = src.Name
@@ -332,15 +308,13 @@ func (pr *promotion) pickVersion(ctx context.Context) error {
 	return nil
 }
 
-// checkTarget checks that the target environment takes the image before
-// the registry changes: a missing or malformed environment stops here.
-func (pr *promotion) checkTarget(context.Context) error {
-	dstPath, err := inCheckout(pr.dir, pr.v.to)
-	if err != nil {
+// checkTarget sets the target environment to the image in the clone
+// before the registry changes: a missing or malformed environment stops
+// here. The commit step pushes the edit.
+func (pr *promotion) checkTarget(ctx context.Context) error {
+	pr.env = &envEdit{rel: pr.v.to, img: pr.img, opts: pr.o.GitOps}
+	if _, err := pr.c.Edit(ctx, pr.env.edit); err != nil {
 		return fmt.Errorf("checking the target environment: %w", err)
-	}
-	if _, err := gitops.Update(dstPath, pr.img, pr.o.GitOps); err != nil {
-		return relativeError(fmt.Errorf("checking the target environment: %w", err), pr.dir)
 	}
 	return nil
 }
@@ -397,8 +371,8 @@ func (pr *promotion) registry(ctx context.Context) error {
 	return nil
 }
 
-// commit sets the target environment to the image and pushes the commit
-// with the audit trail.
+// commit commits the target environment's change with the audit trail
+// and pushes it (made again on the new head if the branch moved).
 func (pr *promotion) commit(ctx context.Context) error {
 	o, v, res := &pr.o, pr.v, pr.res
 	msg := fmt.Sprintf("promote %s %s from %s to %s", shortName(o.Image), res.Version, v.from, v.to)
@@ -417,34 +391,13 @@ func (pr *promotion) commit(ctx context.Context) error {
 		{Key: "Golden-Source-Image", Value: sourceRef},
 		{Key: "Golden-From-Commit", Value: res.SourceCommit},
 	}
-	var err error
-	if res.Message, err = gitrepo.FormatMessage(msg, trailers); err != nil {
-		return err
-	}
-	var changes []gitops.Change
-	edit := func(dir string) (bool, error) {
-		changes = nil
-		p, err := inCheckout(dir, v.to)
-		if err != nil {
-			return false, err
-		}
-		r, err := gitops.Update(p, pr.img, o.GitOps)
-		if err != nil {
-			return false, relativeError(err, dir)
-		}
-		changes = relativeChanges(r.Changes, dir)
-		return r.Changed(), nil
-	}
-	out, err := gitrepo.Apply(ctx, o.applyOptions(res.Base, msg, trailers), edit)
+	out, err := pr.c.Push(ctx, msg, trailers)
 	if err != nil {
 		return err
 	}
-	res.Branch, res.Commit, res.Parent = out.Branch, out.Commit, out.Base
-	res.Pushed, res.Unchanged, res.DryRun = out.Pushed, out.Unchanged, out.DryRun
-	res.Attempts, res.CompareURL = out.Attempts, out.CompareURL
-	res.Diff, res.Files = out.Diff, out.Files
+	res.Outcome = *out
 	if !out.Unchanged {
-		res.Changes = changes
+		res.Changes = pr.env.changes
 	}
 	res.AlreadyPromoted = out.Unchanged && !res.Copied && !res.Tagged && !res.WouldCopy && !res.WouldTag
 	return nil

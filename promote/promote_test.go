@@ -26,9 +26,15 @@ func TestPromoteResult(t *testing.T) {
 
 	o := f.options("acme/go-service-prod")
 	o.Bump = semver.Minor
+	before := f.srv.Requests()
 	res, err := Promote(testContext(t), o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// One listing of the remote's branches, one clone, one push.
+	after := f.srv.Requests()
+	if refs, clones, pushes := after.InfoRefs-before.InfoRefs, after.UploadPack-before.UploadPack, after.ReceivePack-before.ReceivePack; refs != 3 || clones != 1 || pushes != 1 {
+		t.Errorf("the promotion made %d ref advertisements, %d clones or fetches and %d pushes; want 3 (listing, clone, push), 1 and 1", refs, clones, pushes)
 	}
 	prod := f.reg.Repo("acme/go-service-prod")
 	want := Result{
@@ -37,7 +43,8 @@ func TestPromoteResult(t *testing.T) {
 		SourceTag: "2.0.0-rc.1", SourceCommit: stagedAt, Digest: digest,
 		Version:          "v1.10.0", // the repository's v style
 		TargetRepository: prod, TargetImage: prod + ":v1.10.0@" + digest,
-		Copied: true, Tagged: true, Base: "main", Branch: "main", Pushed: true, Attempts: 1,
+		Copied: true, Tagged: true,
+		Outcome: gitrepo.Outcome{Base: "main", Branch: "main", Pushed: true, Attempts: 1},
 	}
 	got := *res
 	got.Commit, got.Parent, got.Message, got.Diff, got.Files, got.Changes = "", "", "", "", nil, nil

@@ -1,7 +1,6 @@
 package promote
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +26,7 @@ type Repo struct {
 	Auth gitrepo.Auth
 	// Base is the branch to read and change. Empty means the branch the
 	// remote's HEAD points to, or gitrepo.DefaultBranch ("main") when the
-	// remote does not say.
+	// remote does not say (an unreachable remote is an error, not "main").
 	Base string
 	// Branch, when set and different from Base, receives the commit
 	// instead of Base, for a pull or merge request (built on Branch when
@@ -53,13 +52,11 @@ type Repo struct {
 	Progress io.Writer
 }
 
-// applyOptions returns the gitrepo options for a change on base.
-func (r Repo) applyOptions(base, message string, trailers []gitrepo.Trailer) gitrepo.Options {
+// gitOptions returns the gitrepo options of a change to the repository.
+func (r Repo) gitOptions() gitrepo.Options {
 	return gitrepo.Options{
-		CloneOptions: gitrepo.CloneOptions{URL: r.URL, Branch: base, Auth: r.Auth, Progress: r.Progress},
+		CloneOptions: gitrepo.CloneOptions{URL: r.URL, Branch: r.Base, Auth: r.Auth, Progress: r.Progress},
 		Author:       r.Author,
-		Message:      message,
-		Trailers:     trailers,
 		PushBranch:   r.Branch,
 		DryRun:       r.DryRun,
 		MaxAttempts:  r.MaxAttempts,
@@ -69,25 +66,33 @@ func (r Repo) applyOptions(base, message string, trailers []gitrepo.Trailer) git
 	}
 }
 
+// envEdit sets an image in one environment of a checkout: the edit of
+// Bump and of Promote (gitrepo.EditFunc), keeping the values it changed.
+type envEdit struct {
+	rel     string // the environment's path in the repository
+	img     gitops.Image
+	opts    gitops.Options
+	changes []gitops.Change // file names relative to the repository
+}
+
+func (e *envEdit) edit(dir string) (bool, error) {
+	e.changes = nil
+	p, err := inCheckout(dir, e.rel)
+	if err != nil {
+		return false, err
+	}
+	r, err := gitops.Update(p, e.img, e.opts)
+	if err != nil {
+		return false, relativeError(err, dir)
+	}
+	e.changes = relativeChanges(r.Changes, dir)
+	return r.Changed(), nil
+}
+
 func (r Repo) logf(format string, args ...any) {
 	if r.Progress != nil {
 		fmt.Fprintf(r.Progress, format+"\n", args...)
 	}
-}
-
-// base returns the branch to work on: Repo.Base, else the remote's HEAD
-// branch, else gitrepo.DefaultBranch. Any failure to read the remote's
-// HEAD (an unreachable remote, bad credentials, a server that does not
-// advertise HEAD) falls back to gitrepo.DefaultBranch and is left for
-// gitrepo to report properly on the next request.
-func (r Repo) base(ctx context.Context) string {
-	if r.Base != "" {
-		return r.Base
-	}
-	if b, err := gitrepo.RemoteHead(ctx, gitrepo.CloneOptions{URL: r.URL, Auth: r.Auth}); err == nil && b != "" {
-		return b
-	}
-	return gitrepo.DefaultBranch
 }
 
 // cleanPath checks a path inside the repository given by the user
