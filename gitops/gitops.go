@@ -9,18 +9,26 @@
 // the lines of an added or removed field, change. Every rewrite is checked
 // by parsing the result again: it must hold exactly the intended data.
 //
-// Update follows kustomize's semantics (sigs.k8s.io/kustomize, types.Image,
-// kustomize edit set image and the image transformer):
+// Update changes what its Image names and keeps every other value unless
+// the change makes it wrong (see Image): a new digest without a tag
+// removes a stale tag, a new tag without a digest a stale digest, and
+// each such removal is a Change with a Note. Otherwise it follows
+// kustomize's semantics (sigs.k8s.io/kustomize, types.Image and the image
+// transformer):
 //
-//   - Kustomize: the images entry named Image.Name becomes exactly
-//     {name, newName, newTag, digest} as given (an empty field is removed,
-//     tagSuffix too; Preserve keeps a field); a missing entry is added.
-//     Where kustomize rewrites the whole file, sorts the list and each
-//     entry's fields and drops comments, gitops edits in place: a new
-//     entry goes into the list at its sorted place (at the end of a list
-//     that is not sorted), with its fields in types.Image order (name,
-//     newName, newTag, digest), a new field after the entry's last field.
-//     The data is kustomize's (a test runs the real kustomize to check).
+//   - Kustomize: in the images entry named Image.Name, newName, newTag
+//     and digest change as above; a newName stays unless Image.NewName
+//     names another (Image.NewName equal to Image.Name removes it), and
+//     tagSuffix goes with a new tag or digest. A missing entry is added.
+//     Where kustomize edit set image replaces the whole entry with what
+//     it was given (so "name@digest" drops a newName), rewrites the whole
+//     file, sorts the list and each entry's fields and drops comments,
+//     gitops edits in place: a new entry goes into the list at its sorted
+//     place (at the end of a list that is not sorted), with its fields in
+//     types.Image order (name, newName, newTag, digest), a new field
+//     after the entry's last field. The data is what kustomize edit set
+//     image writes when told to keep what the image does not name (a test
+//     runs the real kustomize, and kustomize build on the result).
 //   - Manifests: every containers, initContainers and ephemeralContainers
 //     image whose repository is Image.Name (or already Image.NewName)
 //     becomes NewName:Tag@Digest; a new tag without a digest drops the
@@ -132,15 +140,23 @@ type Change struct {
 	// Old and New are the values before and after; "" is absent.
 	Old string `json:"old"`
 	New string `json:"new"`
+	// Note says why a value the image did not name was removed: a stale
+	// tag or digest, or a kustomize tagSuffix (see Image).
+	Note string `json:"note,omitempty"`
 }
 
-// String formats the change as "file:line: field: old -> new".
+// String formats the change as "file:line: field: old -> new", followed
+// by " (note)" when it has a note.
 func (c Change) String() string {
 	field := c.Field
 	if c.Object != "" {
 		field = c.Object + " " + field
 	}
-	return fmt.Sprintf("%s:%d: %s: %s -> %s", c.File, c.Line, field, orNone(c.Old), orNone(c.New))
+	s := fmt.Sprintf("%s:%d: %s: %s -> %s", c.File, c.Line, field, orNone(c.Old), orNone(c.New))
+	if c.Note != "" {
+		s += " (" + c.Note + ")"
+	}
+	return s
 }
 
 func orNone(s string) string {

@@ -23,6 +23,9 @@ type goldenCase struct {
 	Path      string  `json:"path"` // inside original/; "" is the directory
 	Options   Options `json:"options"`
 	Kustomize bool    `json:"kustomize"` // compare with the real kustomize
+	// Renders is the image every container of kustomize build of the
+	// updated directory runs ("" for no build).
+	Renders string `json:"renders"`
 }
 
 func loadCase(t *testing.T, dir string) goldenCase {
@@ -38,6 +41,28 @@ func loadCase(t *testing.T, dir string) goldenCase {
 		t.Fatalf("%s/case.json: %v", dir, err)
 	}
 	return c
+}
+
+// forCases runs fn as a parallel subtest for each golden case that want
+// selects, and fails when it selects none (what says which).
+func forCases(t *testing.T, what string, want func(goldenCase) bool, fn func(t *testing.T, dir string, c goldenCase)) {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "update", "*"))
+	n := 0
+	for _, dir := range dirs {
+		c := loadCase(t, dir)
+		if !want(c) {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			fn(t, dir, c)
+		})
+	}
+	if n == 0 {
+		t.Fatalf("no golden case %s", what)
+	}
 }
 
 // copyDir copies the regular files of src (one level) into dst.

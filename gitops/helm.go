@@ -131,11 +131,12 @@ func (d *doc) updateHelm(img Image, opts Options) (changes []*Change, matched bo
 			return nil, true, inputf(ErrMalformed, "%q: line %d: %s is not a string", d.name, digestNode.Line, digestPath)
 		}
 		newRepo, newTag, newDigest := img.target(repoNode.Value, tag, digest)
-		set := func(path string, n, parent *yaml.Node, flow bool, old, v string) error {
+		tagNote, digestNote := img.staleNotes(tag, digest, newTag, newDigest)
+		set := func(path string, n, parent *yaml.Node, flow bool, old, v, note string) error {
 			if old == v {
 				return nil
 			}
-			c := &Change{Kind: Helm, Field: path, Old: old, New: v}
+			c := &Change{Kind: Helm, Field: path, Old: old, New: v, Note: note}
 			changes = append(changes, c)
 			if n != nil {
 				return d.setScalar(n, flow, v, c)
@@ -146,13 +147,13 @@ func (d *doc) updateHelm(img Image, opts Options) (changes []*Change, matched bo
 			keys := strings.Split(path, ".")
 			return d.addPair(parent, flow, keys[len(keys)-1], v, c)
 		}
-		if err := set(repoPath, repoNode, nil, repoFlow, repoNode.Value, newRepo); err != nil {
+		if err := set(repoPath, repoNode, nil, repoFlow, repoNode.Value, newRepo, ""); err != nil {
 			return nil, true, err
 		}
-		if err := set(tagPath, tagNode, tagParent, tagFlow, tag, newTag); err != nil {
+		if err := set(tagPath, tagNode, tagParent, tagFlow, tag, newTag, tagNote); err != nil {
 			return nil, true, err
 		}
-		if err := set(digestPath, digestNode, digestParent, digestFlow, digest, newDigest); err != nil {
+		if err := set(digestPath, digestNode, digestParent, digestFlow, digest, newDigest, digestNote); err != nil {
 			return nil, true, err
 		}
 	}

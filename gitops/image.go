@@ -9,21 +9,36 @@ import (
 // Preserve, given as an Image's NewName, Tag or Digest, keeps the value
 // that is already there, like the "*" of kustomize edit set image
 // (app=*:v2 keeps the newName of the existing entry and sets its tag).
-// A new kustomize entry gets no value for a preserved field.
+// A new kustomize entry gets no value for a preserved field. An empty
+// NewName preserves too.
 const Preserve = "*"
 
 // Image is what to set. Name is the image repository as the manifests
 // know it (a kustomize images entry's name, a Helm values repository, the
 // part before the tag of a container image). NewName, Tag and Digest are
-// the new repository, tag and digest; empty means "none" and Preserve
-// means "keep the current value".
+// the new repository, tag and digest; Preserve means "keep the current
+// value".
 //
-// The semantics are kustomize's: setting a tag without a digest drops the
-// digest, setting a digest without a tag drops the tag, and in a
-// kustomization the entry becomes exactly {name, newName, newTag, digest}
-// as given (an empty NewName removes newName, as kustomize edit set image
-// does). When Tag and Digest are both empty, only the name changes and
-// tags and digests in manifests and Helm values stay as they are.
+// An update changes what the Image names and keeps the rest, unless the
+// change makes it wrong:
+//
+//   - NewName: empty keeps the current repository (a kustomize entry's
+//     newName stays); NewName equal to Name is the image under its own
+//     name again (a kustomize entry loses its newName). Only a NewName
+//     changes the repository: a production overlay pulling from its own
+//     registry keeps pulling from it when a tag or digest changes.
+//   - Tag and Digest, both empty: the tag and the digest stay (only the
+//     name changes).
+//   - A Tag without a Digest removes the current digest: it pinned the
+//     previous image and would win over the new tag.
+//   - A Digest without a Tag removes the current tag (kustomize newTag, a
+//     Helm tag set to ""): it named the previous image.
+//   - A kustomize entry's tagSuffix goes when the entry gets a new tag or
+//     digest (kustomize build ignores it next to either).
+//
+// Each value removed that the Image did not name is a Change with a Note
+// saying why. Unlike kustomize edit set image, which replaces the whole
+// entry, "name:tag" does not remove a newName.
 type Image struct {
 	Name    string `json:"name"`
 	NewName string `json:"newName,omitempty"`
@@ -67,6 +82,26 @@ func keep(s string) string {
 		return ""
 	}
 	return s
+}
+
+// Why an update removes a value its Image does not name (Change.Note).
+const (
+	noteStaleTag    = "stale: the previous image's tag, which a digest without a tag replaces"
+	noteStaleDigest = "stale: the previous image's digest, which would win over the new tag"
+	noteTagSuffix   = "kustomize ignores tagSuffix next to a newTag or digest"
+)
+
+// staleNotes returns why an update from tag and digest to newTag and
+// newDigest removes the tag or the digest when img does not name it, ""
+// for a value that stays or that img names.
+func (img Image) staleNotes(tag, digest, newTag, newDigest string) (tagNote, digestNote string) {
+	if tag != "" && newTag == "" && img.Tag == "" {
+		tagNote = noteStaleTag
+	}
+	if digest != "" && newDigest == "" && img.Digest == "" {
+		digestNote = noteStaleDigest
+	}
+	return tagNote, digestNote
 }
 
 // joinRef builds repo[:tag][@digest].
@@ -198,7 +233,9 @@ func ParseImageRef(s string) (repo, tag, digest string, err error) {
 // "name=newName:tag@digest", "name=newName", "name:tag", "name@digest" or
 // "name:tag@digest"; "*" as the new name, tag or digest means Preserve
 // ("name=*:v2"). The result is validated with Image.Validate. Errors wrap
-// ErrInvalidImage.
+// ErrInvalidImage. An update keeps what the image does not name (see
+// Image): "name:tag" keeps a newName, where kustomize edit set image
+// removes it.
 func ParseImage(s string) (Image, error) {
 	key, value, hasKey := strings.Cut(s, "=")
 	var img Image

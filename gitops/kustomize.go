@@ -13,28 +13,43 @@ import (
 var KustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 // The fields of a kustomize images entry that an update sets, in the
-// order of types.Image; tagSuffix is dropped as kustomize edit set image
-// drops it.
+// order of types.Image.
 var kustomizeFields = []string{"newName", "newTag", "digest"}
 
+// tagSuffix is the field of an images entry that an update removes and
+// never sets (see kustomizeWant).
+const tagSuffix = "tagSuffix"
+
 // kustomizeWant returns the fields the entry for img gets, given the
-// current entry (nil for a new one): kustomize edit set image replaces the
-// entry with exactly what was given, "*" keeping the current value.
-func kustomizeWant(img Image, cur *yaml.Node) map[string]string {
-	get := func(field, v string) string {
-		if v != Preserve {
-			return v
-		}
+// current entry (nil for a new one), and the note of each field it
+// removes that img does not name. What img does not name stays, unless
+// the change makes it wrong (see Image): a newName stays without a new
+// one; a new tag or digest replaces both, a stale value going with a
+// note; tagSuffix goes when the entry ends with a new tag or digest,
+// next to which kustomize build ignores it.
+func kustomizeWant(img Image, cur *yaml.Node) (want, notes map[string]string) {
+	get := func(field string) string {
 		if n, _ := mapGet(cur, field); n != nil && n.Kind == yaml.ScalarNode {
 			return n.Value
 		}
 		return ""
 	}
-	return map[string]string{
-		"newName": get("newName", img.NewName),
-		"newTag":  get("newTag", img.Tag),
-		"digest":  get("digest", img.Digest),
+	newName := get("newName")
+	switch {
+	case img.NewName == img.Name:
+		newName = "" // the image under its own name
+	case img.NewName != "" && img.NewName != Preserve:
+		newName = img.NewName
 	}
+	tag, digest := get("newTag"), get("digest")
+	_, newTag, newDigest := img.target("", tag, digest)
+	want = map[string]string{"newName": newName, "newTag": newTag, "digest": newDigest, tagSuffix: get(tagSuffix)}
+	notes = map[string]string{}
+	notes["newTag"], notes["digest"] = img.staleNotes(tag, digest, newTag, newDigest)
+	if (newTag != tag || newDigest != digest) && (newTag != "" || newDigest != "") {
+		want[tagSuffix], notes[tagSuffix] = "", noteTagSuffix
+	}
+	return want, notes
 }
 
 // kustomizeRoot returns the root mapping of a kustomization, nil for an
@@ -124,7 +139,7 @@ func (d *doc) updateKustomization(img Image) ([]*Change, error) {
 
 // newEntryPairs returns the fields of a new entry, in types.Image order.
 func newEntryPairs(img Image) []pair {
-	want := kustomizeWant(img, nil)
+	want, _ := kustomizeWant(img, nil)
 	pairs := []pair{{"name", img.Name}}
 	for _, f := range kustomizeFields {
 		if want[f] != "" {
@@ -264,7 +279,7 @@ func (d *doc) seqIndent(m *yaml.Node) (int, error) {
 
 // updateEntry rewrites an existing images entry to img.
 func (d *doc) updateEntry(it *yaml.Node, inFlow bool, img Image) ([]*Change, error) {
-	want := kustomizeWant(img, it)
+	want, notes := kustomizeWant(img, it)
 	field := fmt.Sprintf("images[name=%s]", img.Name)
 	ops, err := d.entryOps(it, want, field)
 	if err != nil || len(ops) == 0 {
@@ -277,7 +292,7 @@ func (d *doc) updateEntry(it *yaml.Node, inFlow bool, img Image) ([]*Change, err
 			c.Old = it.Content[2*o.i+1].Value
 		}
 		if o.del {
-			c.New = ""
+			c.New, c.Note = "", notes[o.key]
 		}
 		changes = append(changes, c)
 	}
@@ -299,7 +314,7 @@ type entryOp struct {
 // entryOps are the edits that make the images entry it what want says.
 func (d *doc) entryOps(it *yaml.Node, want map[string]string, field string) ([]entryOp, error) {
 	var ops []entryOp
-	for _, f := range append(append([]string(nil), kustomizeFields...), "tagSuffix") {
+	for _, f := range append(append([]string(nil), kustomizeFields...), tagSuffix) {
 		v, i := mapGet(it, f)
 		w := want[f]
 		switch {
@@ -388,13 +403,17 @@ func (d *doc) rewriteFlowEntry(it *yaml.Node, want map[string]string, changes []
 			return err
 		}
 		keyText := string(d.data[ks:ke])
-		if k.Kind == yaml.ScalarNode && (slices.Contains(kustomizeFields, k.Value) || k.Value == "tagSuffix") {
+		if k.Kind == yaml.ScalarNode && (slices.Contains(kustomizeFields, k.Value) || k.Value == tagSuffix) {
 			seen[k.Value] = true
-			if w := want[k.Value]; w != "" {
+			w := want[k.Value]
+			if w == "" {
+				continue
+			}
+			if v.Value != w {
 				parts = append(parts, keyText+": "+encodeScalar(w, v.Style, true))
 				content = append(content, k, scalar(w))
+				continue
 			}
-			continue
 		}
 		vs, err := d.start(v)
 		if err != nil {

@@ -28,41 +28,99 @@ import (
 func TestKustomizeAgrees(t *testing.T) {
 	t.Parallel()
 	kustomize := testtool.Path(t, "kustomize")
-	dirs, _ := filepath.Glob(filepath.Join("testdata", "update", "*"))
-	n := 0
-	for _, dir := range dirs {
-		c := loadCase(t, dir)
-		if !c.Kustomize {
-			continue
+	forCases(t, "marked kustomize", func(c goldenCase) bool { return c.Kustomize }, func(t *testing.T, dir string, c goldenCase) {
+		work := t.TempDir()
+		copyDir(t, filepath.Join(dir, "original"), work)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		name := kustomizationIn(t, work)
+		before := kustomizeData(t, filepath.Join(work, name))
+		spec := editSetImage(c.Image)
+		cmd := exec.CommandContext(ctx, kustomize, "edit", "set", "image", spec)
+		cmd.Dir = filepath.Join(work, c.Path)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kustomize edit set image %s: %v\n%s", spec, err, out)
 		}
-		n++
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			t.Parallel()
-			work := t.TempDir()
-			copyDir(t, filepath.Join(dir, "original"), work)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, kustomize, "edit", "set", "image", c.Image.String())
-			cmd.Dir = filepath.Join(work, c.Path)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("kustomize edit set image %s: %v\n%s", c.Image, err, out)
-			}
-			name := kustomizationIn(t, work)
-			theirs := kustomizeData(t, filepath.Join(work, name))
-			ours := kustomizeData(t, filepath.Join(dir, "expected", name))
-			for _, k := range []string{"apiVersion", "kind"} {
-				if _, ok := ours[k]; !ok {
-					delete(theirs, k) // kustomize adds them
-				}
-			}
-			if diff := cmp.Diff(theirs, ours); diff != "" {
-				t.Errorf("data differs from kustomize's (-kustomize +gitops):\n%s", diff)
-			}
-		})
+		theirs := kustomizeData(t, filepath.Join(work, name))
+		ours := kustomizeData(t, filepath.Join(dir, "expected", name))
+		if diff := diffKustomize(t, c.Image, before, theirs, ours); diff != "" {
+			t.Errorf("data differs from kustomize's (-kustomize +gitops):\n%s", diff)
+		}
+	})
+}
+
+// editSetImage returns the kustomize edit set image argument that asks
+// for what Update does with img. kustomize replaces the entry with what
+// it is given, so what img does not name is given as "*" (keep): the
+// new name when img has none, the tag and the digest when img gives
+// neither.
+func editSetImage(img Image) string {
+	if img.NewName == "" {
+		img.NewName = Preserve
 	}
-	if n == 0 {
-		t.Fatal("no golden case is marked kustomize")
+	if img.Tag == "" && img.Digest == "" {
+		img.Tag, img.Digest = Preserve, Preserve
 	}
+	return img.String()
+}
+
+// diffKustomize compares the data kustomize edit set image wrote
+// (theirs) with gitops's (ours), both from before. kustomize adds
+// apiVersion and kind, and always drops tagSuffix: gitops keeps it where
+// it still applies, an entry whose newTag and digest stay or end empty,
+// which is checked here and then left out.
+func diffKustomize(t *testing.T, img Image, before, theirs, ours map[string]any) string {
+	t.Helper()
+	for _, k := range []string{"apiVersion", "kind"} {
+		if _, ok := ours[k]; !ok {
+			delete(theirs, k)
+		}
+	}
+	old := imageEntry(before, img.Name)
+	if e := imageEntry(ours, img.Name); e != nil && e[tagSuffix] != "" {
+		unchanged := e["newTag"] == old["newTag"] && e["digest"] == old["digest"]
+		if e[tagSuffix] != old[tagSuffix] || !unchanged && (e["newTag"] != "" || e["digest"] != "") {
+			t.Errorf("tagSuffix %q kept next to a new tag or digest: before %v, after %v", e[tagSuffix], old, e)
+		}
+		delete(e, tagSuffix)
+	}
+	return cmp.Diff(theirs, ours)
+}
+
+// imageEntry returns the images entry named name of kustomizeData.
+func imageEntry(m map[string]any, name string) map[string]string {
+	imgs, _ := m["images"].([]map[string]string)
+	for _, e := range imgs {
+		if e["name"] == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// TestKustomizeBuildRenders runs the real kustomize build on the updated
+// directory of every golden case that says what it renders: every
+// container must run that image, the one that would be deployed.
+func TestKustomizeBuildRenders(t *testing.T) {
+	t.Parallel()
+	kustomize := testtool.Path(t, "kustomize")
+	forCases(t, "that says what it renders", func(c goldenCase) bool { return c.Renders != "" }, func(t *testing.T, dir string, c goldenCase) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		built, err := exec.CommandContext(ctx, kustomize, "build", filepath.Join(dir, "expected", c.Path)).Output()
+		if err != nil {
+			t.Fatalf("kustomize build: %v", err)
+		}
+		imgs := containerImages(t, built)
+		if len(imgs) == 0 {
+			t.Fatalf("kustomize build rendered no container:\n%s", built)
+		}
+		for field, img := range imgs {
+			if img != c.Renders {
+				t.Errorf("%s runs %s, want %s", field, img, c.Renders)
+			}
+		}
+	})
 }
 
 func kustomizationIn(t *testing.T, dir string) string {
@@ -77,7 +135,8 @@ func kustomizationIn(t *testing.T, dir string) string {
 }
 
 // kustomizeData decodes a kustomization, with its images list sorted by
-// name and each entry's empty fields dropped (kustomize reads "" as unset).
+// name and each entry's empty fields dropped (kustomize reads "" as unset),
+// and a newName equal to the name too (it renders the same).
 func kustomizeData(t *testing.T, path string) map[string]any {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -99,6 +158,9 @@ func kustomizeData(t *testing.T, path string) map[string]any {
 			if s, _ := v.(string); s != "" {
 				e[k] = s
 			}
+		}
+		if e["newName"] == e["name"] {
+			delete(e, "newName")
 		}
 		norm = append(norm, e)
 	}
@@ -130,19 +192,16 @@ func TestKustomizeAgreesRandom(t *testing.T) {
 			writeFiles(t, dir, map[string]string{"kustomization.yaml": text, "ours.yaml": string(ours)})
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, kustomize, "edit", "set", "image", img.String())
+			before := kustomizeData(t, filepath.Join(dir, "kustomization.yaml"))
+			spec := editSetImage(img)
+			cmd := exec.CommandContext(ctx, kustomize, "edit", "set", "image", spec)
 			cmd.Dir = dir
 			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("kustomize edit set image %s: %v\n%s", img, err, out)
+				t.Fatalf("kustomize edit set image %s: %v\n%s", spec, err, out)
 			}
 			theirs := kustomizeData(t, filepath.Join(dir, "kustomization.yaml"))
 			mine := kustomizeData(t, filepath.Join(dir, "ours.yaml"))
-			for _, k := range []string{"apiVersion", "kind"} {
-				if _, ok := mine[k]; !ok {
-					delete(theirs, k)
-				}
-			}
-			if diff := cmp.Diff(theirs, mine); diff != "" {
+			if diff := diffKustomize(t, img, before, theirs, mine); diff != "" {
 				t.Errorf("image %s on\n%s\ngitops wrote\n%s\ndata differs from kustomize's (-kustomize +gitops):\n%s", img, text, ours, diff)
 			}
 		})
@@ -237,7 +296,7 @@ func randomKustomization(rng *rand.Rand) (string, Image) {
 	}
 	img := Image{Name: names[rng.IntN(len(names))]}
 	for img.NewName == "" && img.Tag == "" && img.Digest == "" {
-		img.NewName = pick("", "", "*", "registry.acme.io/other")
+		img.NewName = pick("", "", "*", "registry.acme.io/other", img.Name)
 		img.Tag = pick("", "*", "v2", "1.0", "11")
 		img.Digest = pick("", "", "*", digestA)
 	}

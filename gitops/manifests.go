@@ -136,6 +136,8 @@ func (d *doc) updateManifests(img Image) (changes []*Change, matched bool, err e
 			continue
 		}
 		c := &Change{Kind: Manifests, Object: f.object, Field: f.field, Old: f.node.Value, New: v}
+		tagNote, digestNote := img.staleNotes(tag, digest, newTag, newDigest)
+		c.Note = tagNote + digestNote // at most one: a stale tag needs a digest without a tag, a stale digest the reverse
 		if err := d.setScalar(f.node, f.flow, v, c); err != nil {
 			return nil, true, err
 		}

@@ -52,7 +52,15 @@ or added); otherwise every *.yaml file in it: values*.yaml as Helm values
 (--helm-*-path), the others as Kubernetes manifests (every container image
 whose repository is NAME). --kind forces the kind. Only the values change:
 comments, order and quoting stay. --new-name also changes the repository
-(kustomize newName).
+(kustomize newName; --new-name equal to --image removes a newName).
+
+What is not given stays: without --new-name, a kustomize newName stays and
+the environment keeps pulling from the registry it names. A value the
+change makes wrong goes, and the output says why: --digest without --tag
+removes the previous image's tag (kustomize newTag, the Helm tag set to
+""), --tag without --digest its digest (which would win over the new
+tag), and a kustomize tagSuffix goes (kustomize ignores it next to a
+newTag or digest).
 
 An environment that already runs the image is no change: nothing is
 committed or pushed, and bump exits 0 saying so. --dry-run prints the diff
@@ -156,7 +164,7 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 	image := fs.String("image", "", "the image `NAME` as the manifests know it, e.g. registry.example.com/acme/go-service (required)")
 	tag := fs.String("tag", "", "the new image `TAG`")
 	digest := fs.String("digest", "", "the new image `DIGEST` (sha256:...)")
-	newName := fs.String("new-name", "", "also change the image repository to `REPO` (kustomize newName)")
+	newName := fs.String("new-name", "", "also change the image repository to `REPO` (kustomize newName); without it the repository stays")
 	sourceCommit := fs.String("source-commit", "", "the application commit `SHA` the image was built from (default $GITHUB_SHA, $CI_COMMIT_SHA)")
 	message := fs.String("message", "", "commit `SUBJECT` instead of \"bump NAME in PATH to TAG@DIGEST\" (the trailers follow)")
 	resultPath := resultFlag(fs, e)

@@ -351,6 +351,33 @@ func TestBumpHelmAndManifests(t *testing.T) {
 	}
 }
 
+// TestBumpKeepsNewName is issue 9's overlay: a digest bump keeps the
+// registry the environment pulls from (newName) and removes the stale
+// newTag, saying so.
+func TestBumpKeepsNewName(t *testing.T) {
+	t.Parallel()
+	const file = "overlays/production/kustomization.yaml"
+	repo := gitserver.NewBareRepo(t, map[string]string{
+		file: "resources:\n  - ../../base\nimages:\n  - name: " + exampleImage + "\n" +
+			"    newName: registry.acme.internal/prod/go-service # the internal mirror\n" +
+			"    newTag: 1.4.2\n    digest: " + digestA + "\n",
+	})
+	got := golden(t, nil, "bump", "--repo", repo, "--path", "overlays/production", "--image", exampleImage, "--digest", digestB)
+	if got.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", got.code, got.stdout, got.stderr)
+	}
+	want := "resources:\n  - ../../base\nimages:\n  - name: " + exampleImage + "\n" +
+		"    newName: registry.acme.internal/prod/go-service # the internal mirror\n" +
+		"    digest: " + digestB + "\n"
+	if k := gitserver.ReadFile(t, repo, "main", file); k != want {
+		t.Errorf("%s:\n%s\nwant:\n%s", file, k, want)
+	}
+	line := file + ":6: images[name=" + exampleImage + "].newTag: 1.4.2 -> (none) (stale: "
+	if !strings.Contains(got.stdout, line) {
+		t.Errorf("stdout does not say why newTag went (%q):\n%s", line, got.stdout)
+	}
+}
+
 // TestBumpBadInput: each bad input fails with a clear message and the
 // contract's exit code, pushes nothing and leaks no secret.
 func TestBumpBadInput(t *testing.T) {
