@@ -39,6 +39,13 @@ type Options struct {
 	// DryRun makes the change in a clone and returns its diff without
 	// committing it to the remote.
 	DryRun bool
+	// Paths, when set, are the only paths of the tree the checkout holds
+	// (slash-separated, relative to the repository's root; a directory
+	// with everything below it), with the targets of the symbolic links
+	// on their way and below them: the paths the caller reads and the
+	// edit changes. Every other path of the commit stays as it is. Empty
+	// means the whole tree.
+	Paths []string
 
 	// MaxAttempts bounds the attempts to push when the branch keeps
 	// moving (DefaultMaxAttempts when zero).
@@ -126,10 +133,15 @@ func Open(ctx context.Context, o Options) (*Change, error) {
 	if err := o.normalize(); err != nil {
 		return nil, err
 	}
+	paths, err := sparsePaths(o.Paths)
+	if err != nil {
+		return nil, err
+	}
 	s, err := newSession(o.CloneOptions)
 	if err != nil {
 		return nil, err
 	}
+	s.paths = paths
 	dir, err := os.MkdirTemp(o.TempDir, "golden-gitrepo-*")
 	if err != nil {
 		return nil, exitcode.Infraf("creating the clone directory: %w", err)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/index"
@@ -46,7 +47,17 @@ func (s *session) checkout(commit plumbing.Hash) error {
 	if err != nil {
 		return fail("reading its tree: %v", err)
 	}
-	idx, err := checkoutTree(s.repo.Storer, tree, s.dir)
+	var sparse *sparseSet
+	if s.paths != nil {
+		if sparse, err = newSparseSet(s.repo.Storer, tree, s.paths); err != nil {
+			var bad *badTreeError
+			if errors.As(err, &bad) {
+				return exitcode.Inputf("checking out commit %s of %s: %w", commit, s.r.display, err)
+			}
+			return fail("%v", err)
+		}
+	}
+	idx, err := checkoutTree(s.repo.Storer, tree, s.dir, sparse)
 	var bad *badTreeError
 	if errors.As(err, &bad) {
 		return exitcode.Inputf("checking out commit %s of %s: %w", commit, s.r.display, err)
@@ -56,6 +67,9 @@ func (s *session) checkout(commit plumbing.Hash) error {
 	}
 	if err := s.repo.Storer.SetIndex(idx); err != nil {
 		return fail("writing the index: %v", err)
+	}
+	if s.co, err = newCheckoutState(idx, filepath.Join(s.dir, git.GitDirName)); err != nil {
+		return fail("recording the checkout: %v", err)
 	}
 	return nil
 }
@@ -75,9 +89,12 @@ func badTree(format string, args ...any) error {
 // an empty directory, as git leaves a submodule that is not initialized.
 // Each index entry carries the stat data of the file just written, so
 // that a status sees unchanged files as unchanged without reading them.
-func checkoutTree(s storer.EncodedObjectStorer, tree *object.Tree, dir string) (*index.Index, error) {
-	w := &treeWriter{s: s, root: dir, buf: make([]byte, 32*1024)}
-	if err := w.tree(tree, "", 0); err != nil {
+//
+// With a sparse set, only the paths it covers are written (see
+// sparse.go), and the index holds only them.
+func checkoutTree(s storer.EncodedObjectStorer, tree *object.Tree, dir string, sparse *sparseSet) (*index.Index, error) {
+	w := &treeWriter{s: s, root: dir, buf: make([]byte, 32*1024), sparse: sparse}
+	if err := w.tree(tree, "", 0, sparse == nil || sparse.full[""]); err != nil {
 		return nil, err
 	}
 	return &index.Index{Version: 2, Entries: w.entries}, nil
@@ -88,11 +105,13 @@ type treeWriter struct {
 	root    string
 	buf     []byte
 	entries []*index.Entry
+	sparse  *sparseSet
 }
 
 // tree writes the entries of t, found at the repository path rel ("" for
-// the root), in tree order, which is the order of the index.
-func (w *treeWriter) tree(t *object.Tree, rel string, depth int) error {
+// the root), in tree order, which is the order of the index: all of them,
+// or those the sparse set covers.
+func (w *treeWriter) tree(t *object.Tree, rel string, depth int, all bool) error {
 	if depth > maxTreeDepth {
 		return badTree("%q: trees nested deeper than %d levels", rel, maxTreeDepth)
 	}
@@ -104,6 +123,12 @@ func (w *treeWriter) tree(t *object.Tree, rel string, depth int) error {
 		if err := validEntryName(e.Name); err != nil {
 			return badTree("%q: %v", name, err)
 		}
+		full, partly := all, false
+		if !all {
+			if full, partly = w.sparse.covers(name); !full && (!partly || e.Mode != filemode.Dir) {
+				continue
+			}
+		}
 		p := filepath.Join(w.root, filepath.FromSlash(name))
 		switch e.Mode {
 		case filemode.Dir:
@@ -114,7 +139,7 @@ func (w *treeWriter) tree(t *object.Tree, rel string, depth int) error {
 			if err := mkdir(p); err != nil {
 				return err
 			}
-			if err := w.tree(sub, name, depth+1); err != nil {
+			if err := w.tree(sub, name, depth+1, full); err != nil {
 				return err
 			}
 		case filemode.Regular, filemode.Deprecated, filemode.Executable, filemode.Symlink:

@@ -35,7 +35,6 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
@@ -90,6 +89,8 @@ type session struct {
 	repo     *git.Repository
 	storage  *filesystem.Storage // the clone's, to close
 	dir      string
+	co       *checkoutState // what the last checkout wrote
+	paths    []string       // the sparse paths; nil: the whole tree
 }
 
 // close releases the files the clone keeps open.
@@ -252,32 +253,6 @@ func RemoteHead(ctx context.Context, o CloneOptions) (branch string, err error) 
 		return "", err
 	}
 	return rr.head, nil
-}
-
-// commit stages every change in the checkout and commits it. It returns
-// git.ErrEmptyCommit when the tree did not change.
-func (s *session) commit(msg string, o Options) (plumbing.Hash, error) {
-	wt, err := s.repo.Worktree()
-	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("opening the checkout: %w", err)
-	}
-	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("staging the change: %w", err)
-	}
-	now := o.Now()
-	// AddWithOptions staged everything, deletions included: no All here,
-	// which would compute the worktree status a second time.
-	h, err := wt.Commit(msg, &git.CommitOptions{
-		Author:    &object.Signature{Name: o.Author.Name, Email: o.Author.Email, When: now},
-		Committer: &object.Signature{Name: o.Committer.Name, Email: o.Committer.Email, When: now},
-	})
-	if errors.Is(err, git.ErrEmptyCommit) {
-		return plumbing.ZeroHash, err
-	}
-	if err != nil {
-		return plumbing.ZeroHash, exitcode.Infraf("committing the change: %w", err)
-	}
-	return h, nil
 }
 
 // diff returns the git-style unified diff from base to commit and the

@@ -21,3 +21,14 @@ func fillStat(e *index.Entry, fi os.FileInfo) {
 		e.GID = st.Gid
 	}
 }
+
+// sameSys reports whether fi has the change time and inode e recorded,
+// and a change time before mark.
+func sameSys(e *index.Entry, fi os.FileInfo, mark time.Time) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return true
+	}
+	ctime := time.Unix(st.Ctim.Unix())
+	return e.CreatedAt.Equal(ctime) && ctime.Before(mark) && e.Inode == uint32(st.Ino)
+}
