@@ -219,7 +219,8 @@ type ScanConfig struct {
 	Skip bool
 	// Severity are the severities reported (default HIGH, CRITICAL).
 	Severity []string
-	// IgnoreUnfixed leaves out vulnerabilities without a fixed version.
+	// IgnoreUnfixed leaves out the vulnerabilities trivy --ignore-unfixed
+	// leaves out: every status but fixed (see scan.Policy).
 	IgnoreUnfixed bool
 	// Scanners are Trivy's scanners (default vuln, secret, misconfig).
 	Scanners []string

@@ -47,8 +47,11 @@ func ParseSeverities(s string) ([]result.Severity, error) {
 type Policy struct {
 	// Severities fail the gate; nil means DefaultSeverities.
 	Severities []result.Severity
-	// IgnoreUnfixed lets vulnerabilities without a fixed version pass:
-	// they are still counted and reported, but do not fail the gate.
+	// IgnoreUnfixed leaves out the vulnerabilities Trivy's
+	// --ignore-unfixed leaves out (Finding.Unfixed: every status but
+	// fixed), of every severity: they are in no count and fail nothing,
+	// and Outcome.Unfixed lists them apart. The counts are then Trivy's
+	// own with the flag.
 	IgnoreUnfixed bool
 	// Ignore drops the findings it matches (nil ignores nothing).
 	Ignore *IgnoreList
@@ -88,9 +91,11 @@ type Outcome struct {
 	Failed []Finding
 	// Ignored are the findings an ignore entry dropped.
 	Ignored []Ignored
-	// Unfixed counts the vulnerabilities at a failing severity that
-	// passed only because of Policy.IgnoreUnfixed.
-	Unfixed int
+	// Unfixed are the vulnerabilities Policy.IgnoreUnfixed left out,
+	// sorted like Findings; none are in Findings, the counts or Failed.
+	Unfixed []Finding
+	// UnfixedCounts counts Unfixed by severity; every severity has a key.
+	UnfixedCounts Counts
 	// Passed is true when nothing failed.
 	Passed bool
 	// Severities are the severities that fail the gate (the policy's, or
@@ -109,11 +114,17 @@ func Evaluate(findings []Finding, p Policy) Outcome {
 	for _, s := range sevs {
 		failing[s] = true
 	}
-	o := Outcome{Counts: newCounts(), ByKind: map[result.Kind]Counts{}, Severities: sevs}
+	o := Outcome{Counts: newCounts(), ByKind: map[result.Kind]Counts{}, UnfixedCounts: newCounts(), Severities: sevs}
 	for _, k := range Kinds {
 		o.ByKind[k] = newCounts()
 	}
 	for _, f := range findings {
+		// Trivy filters by status before it applies the ignore file.
+		if p.IgnoreUnfixed && f.Unfixed() {
+			o.Unfixed = append(o.Unfixed, f)
+			o.UnfixedCounts[f.Severity]++
+			continue
+		}
 		if e := p.Ignore.Match(f, p.Now); e != nil {
 			o.Ignored = append(o.Ignored, Ignored{Finding: f, Entry: *e})
 			continue
@@ -124,17 +135,13 @@ func Evaluate(findings []Finding, p Policy) Outcome {
 			o.ByKind[f.Kind] = newCounts()
 		}
 		o.ByKind[f.Kind][f.Severity]++
-		if !failing[f.Severity] {
-			continue
+		if failing[f.Severity] {
+			o.Failed = append(o.Failed, f)
 		}
-		if p.IgnoreUnfixed && f.Kind == result.KindVulnerability && f.FixedVersion == "" {
-			o.Unfixed++
-			continue
-		}
-		o.Failed = append(o.Failed, f)
 	}
 	sortFindings(o.Findings)
 	sortFindings(o.Failed)
+	sortFindings(o.Unfixed)
 	o.Passed = len(o.Failed) == 0
 	return o
 }
@@ -179,24 +186,46 @@ func sortFindings(fs []Finding) {
 
 // Summary is the outcome in one line, as golden scan-gate prints it and
 // every scan stage records it: "3 findings (1 CRITICAL, 2 HIGH, 0 MEDIUM,
-// 0 LOW, 0 UNKNOWN); 3 at HIGH,CRITICAL fail the gate; 1 ignored".
+// 0 LOW, 0 UNKNOWN); 3 at HIGH,CRITICAL fail the gate; 1 ignored; 2
+// unfixed vulnerabilities left out (1 HIGH, 1 MEDIUM)".
 func (o Outcome) Summary() string {
-	parts := make([]string, 0, len(result.Severities))
-	for _, s := range result.Severities {
-		parts = append(parts, fmt.Sprintf("%d %s", o.Counts[s], s))
-	}
 	verdict := fmt.Sprintf("%d at %s fail the gate", len(o.Failed), JoinSeverities(o.Severities))
 	if o.Passed {
 		verdict = fmt.Sprintf("none at %s fail the gate", JoinSeverities(o.Severities))
 	}
-	s := fmt.Sprintf("%d findings (%s); %s", o.Counts.Total(), strings.Join(parts, ", "), verdict)
+	s := fmt.Sprintf("%d findings (%s); %s", o.Counts.Total(), o.Counts.String(), verdict)
 	if len(o.Ignored) > 0 {
 		s += fmt.Sprintf("; %d ignored", len(o.Ignored))
 	}
-	if o.Unfixed > 0 {
-		s += fmt.Sprintf("; %d unfixed passed", o.Unfixed)
+	if len(o.Unfixed) > 0 {
+		s += fmt.Sprintf("; %d unfixed vulnerabilities left out (%s)", len(o.Unfixed), o.UnfixedCounts.Nonzero())
 	}
 	return s
+}
+
+// String lists every severity's count, most severe first: "1 CRITICAL,
+// 2 HIGH, 0 MEDIUM, 0 LOW, 0 UNKNOWN".
+func (c Counts) String() string {
+	parts := make([]string, 0, len(result.Severities))
+	for _, s := range result.Severities {
+		parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Nonzero lists the severities with a count, most severe first: "2 HIGH,
+// 1 MEDIUM"; "none" when every count is zero.
+func (c Counts) Nonzero() string {
+	var parts []string
+	for _, s := range result.Severities {
+		if c[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Failure says why the gate failed ("2 finding(s) at HIGH,CRITICAL fail
@@ -209,7 +238,9 @@ func (o Outcome) Failure() string {
 }
 
 // Stage is the outcome as the stage name of a run: the findings that
-// remain, the summary, and failed with Failure when the gate failed.
+// remain (not the unfixed ones Policy.IgnoreUnfixed left out, which the
+// summary counts apart), the summary, and failed with Failure when the
+// gate failed.
 func (o Outcome) Stage(name string) result.Stage {
 	st := result.Stage{Name: name, Tool: Tool, Status: result.Passed, Summary: o.Summary()}
 	for _, f := range o.Findings {

@@ -1,7 +1,9 @@
 // Package scan reads Trivy JSON reports, applies an ignore list
-// (.trivyignore or .trivyignore.yaml, in Trivy's own syntax) and gates on
-// the severities of the vulnerabilities, secrets and failed
-// misconfigurations that remain.
+// (.trivyignore or .trivyignore.yaml, in Trivy's own syntax) and
+// optionally Trivy's --ignore-unfixed rule, and gates on the severities
+// of the vulnerabilities, secrets and failed misconfigurations that
+// remain. Its counts are the ones Trivy reports with the same ignore
+// file and flag.
 //
 // The flow is: ParseReport (or LoadReport) → Findings → Evaluate with a
 // Policy. Findings never carry secret material: a secret finding keeps
@@ -17,6 +19,7 @@ import (
 	"os"
 	"strings"
 
+	dbtypes "github.com/aquasecurity/trivy-db/pkg/types"
 	"github.com/aquasecurity/trivy/pkg/types"
 
 	"github.com/goldenci/golden/result"
@@ -81,6 +84,33 @@ type Finding struct {
 	// Aliases are further IDs an ignore entry may name (the AVD ID of a
 	// misconfiguration).
 	Aliases []string
+	// Status is a vulnerability's status as Trivy reports it: "fixed",
+	// "affected", "will_not_fix", "fix_deferred", "end_of_life", ...; ""
+	// when the report gives none (see Unfixed).
+	Status string
+}
+
+// StatusFixed is the one vulnerability status Trivy's --ignore-unfixed
+// keeps.
+const StatusFixed = "fixed"
+
+// Unfixed reports whether f is a vulnerability Trivy's --ignore-unfixed
+// leaves out. Trivy (pkg/flag/vulnerability_flags.go, pkg/result/
+// filter.go) ignores every status but "fixed": affected, will_not_fix,
+// fix_deferred, end_of_life, under_investigation, not_affected and
+// unknown, with or without a fixed version. Trivy sets the status of
+// every vulnerability it detects, "fixed" whenever there is a fixed
+// version; a report without one (written by hand, or by a Trivy from
+// before statuses) is read the same way: fixed when it has a fixed
+// version.
+func (f Finding) Unfixed() bool {
+	if f.Kind != result.KindVulnerability {
+		return false
+	}
+	if f.Status == "" {
+		return f.FixedVersion == ""
+	}
+	return f.Status != StatusFixed
 }
 
 // IDs returns the IDs an ignore entry can name for f: its rule ID and
@@ -114,7 +144,7 @@ func Findings(rep *types.Report) ([]Finding, error) {
 					RuleID:           id,
 					Severity:         sev,
 					Title:            oneLine(v.Title),
-					Message:          vulnMessage(id, v.PkgName, v.InstalledVersion, v.FixedVersion),
+					Message:          vulnMessage(id, v.PkgName, v.InstalledVersion, v.FixedVersion, vulnStatus(v.Status)),
 					File:             res.Target,
 					URL:              v.PrimaryURL,
 					Package:          v.PkgName,
@@ -123,6 +153,7 @@ func Findings(rep *types.Report) ([]Finding, error) {
 				},
 				Target:  res.Target,
 				PkgPath: v.PkgPath,
+				Status:  vulnStatus(v.Status),
 			}
 			if p := v.PkgIdentifier.PURL; p != nil {
 				f.PURL = p.String()
@@ -216,12 +247,22 @@ func severity(s string) (result.Severity, error) {
 	return result.ParseSeverity(s)
 }
 
+// vulnStatus is a vulnerability status as Finding.Status holds it: ""
+// for unknown, which is also what a report without a Status reads as.
+func vulnStatus(s dbtypes.Status) string {
+	if s == dbtypes.StatusUnknown {
+		return ""
+	}
+	return s.String()
+}
+
 // vulnMessage is a vulnerability's one-line message: "CVE-… in pkg
-// v1.2.3 (fixed in 1.2.4)" or "… (no fix available)". It names the
-// package, installed version and fix itself, so renderers that also show
-// the Package, InstalledVersion and FixedVersion fields leave them out
-// when the message names them (report's findingText).
-func vulnMessage(id, pkg, installed, fixed string) string {
+// v1.2.3 (fixed in 1.2.4)", "… (no fix available)", or "… (fixed, no
+// fixed version given)" for the status fixed without a version. It
+// names the package, installed version and fix itself, so renderers that
+// also show the Package, InstalledVersion and FixedVersion fields leave
+// them out when the message names them (report's findingText).
+func vulnMessage(id, pkg, installed, fixed, status string) string {
 	var b strings.Builder
 	b.WriteString(id)
 	if pkg != "" {
@@ -236,6 +277,8 @@ func vulnMessage(id, pkg, installed, fixed string) string {
 		b.WriteString(" (fixed in ")
 		b.WriteString(fixed)
 		b.WriteString(")")
+	} else if status == StatusFixed {
+		b.WriteString(" (fixed, no fixed version given)")
 	} else {
 		b.WriteString(" (no fix available)")
 	}

@@ -116,17 +116,31 @@ func TestRealReport(t *testing.T) {
 		t.Errorf("counts differ from a plain decode of the report (-want +got):\n%s", diff)
 	}
 
-	// The vulnerabilities of scantest.Advisories against the fixture's go.mod.
-	wantVulns := map[string]struct {
-		sev            result.Severity
-		pkg, installed string
-		fixed          string
-	}{
-		"CVE-2023-39325":      {result.Critical, scantest.NetModule, scantest.NetVersion, "0.17.0"},
-		"CVE-2022-32149":      {result.High, scantest.TextModule, scantest.TextVersion, "0.3.8"},
-		"GHSA-fake-unfx-0001": {result.High, scantest.FakeModule, scantest.FakeVersion, ""},
-		"CVE-2023-3978":       {result.Medium, scantest.NetModule, scantest.NetVersion, "0.13.0"},
-		"GHSA-fake-low0-0002": {result.Low, scantest.FakeModule, scantest.FakeVersion, "1.3.0"},
+	// The vulnerabilities of scantest.Advisories against the fixture's
+	// go.mod, and of scantest.DebianAdvisories against its Debian system.
+	debian := "app (debian " + scantest.DebianVersion + ")"
+	type vuln struct {
+		sev                    result.Severity
+		target, pkg, installed string
+		fixed, status, purl    string
+	}
+	goVuln := func(sev result.Severity, pkg, installed, fixed, status string) vuln {
+		return vuln{sev, "go.mod", pkg, installed, fixed, status, "pkg:golang/"}
+	}
+	debVuln := func(sev result.Severity, fixed, status string) vuln {
+		return vuln{sev, debian, scantest.DebianPackage, scantest.DebianInstalled, fixed, status, "pkg:deb/debian/"}
+	}
+	wantVulns := map[string]vuln{
+		"CVE-2023-39325":      goVuln(result.Critical, scantest.NetModule, scantest.NetVersion, "0.17.0", "fixed"),
+		"CVE-2022-32149":      goVuln(result.High, scantest.TextModule, scantest.TextVersion, "0.3.8", "fixed"),
+		"GHSA-fake-unfx-0001": goVuln(result.High, scantest.FakeModule, scantest.FakeVersion, "", "affected"),
+		"CVE-2023-3978":       goVuln(result.Medium, scantest.NetModule, scantest.NetVersion, "0.13.0", "fixed"),
+		"GHSA-fake-low0-0002": goVuln(result.Low, scantest.FakeModule, scantest.FakeVersion, "1.3.0", "fixed"),
+		"CVE-2024-90001":      debVuln(result.High, "2.0.0-2", "fixed"),
+		"CVE-2024-90002":      debVuln(result.High, "", "affected"),
+		"CVE-2024-90003":      debVuln(result.High, "", "will_not_fix"),
+		"CVE-2024-90004":      debVuln(result.Medium, "", "fix_deferred"),
+		"CVE-2024-90005":      debVuln(result.Low, "", "fixed"),
 	}
 	nv := 0
 	for _, f := range fs {
@@ -139,15 +153,15 @@ func TestRealReport(t *testing.T) {
 			t.Errorf("unexpected vulnerability %s", f.RuleID)
 			continue
 		}
-		if f.Severity != w.sev || f.Package != w.pkg || f.InstalledVersion != w.installed || f.FixedVersion != w.fixed {
-			t.Errorf("%s: got %s %s %s fixed %q, want %s %s %s fixed %q", f.RuleID,
-				f.Severity, f.Package, f.InstalledVersion, f.FixedVersion, w.sev, w.pkg, w.installed, w.fixed)
+		got := vuln{f.Severity, f.Target, f.Package, f.InstalledVersion, f.FixedVersion, f.Status, w.purl}
+		if got != w {
+			t.Errorf("%s: got %+v, want %+v", f.RuleID, got, w)
 		}
-		if f.File != "go.mod" || f.Target != "go.mod" || f.Tool != "trivy" || f.URL == "" {
+		if f.File != f.Target || f.Tool != "trivy" || f.URL == "" {
 			t.Errorf("%s: file %q target %q tool %q url %q", f.RuleID, f.File, f.Target, f.Tool, f.URL)
 		}
-		if !strings.HasPrefix(f.PURL, "pkg:golang/") {
-			t.Errorf("%s: purl %q", f.RuleID, f.PURL)
+		if !strings.HasPrefix(f.PURL, w.purl) {
+			t.Errorf("%s: purl %q, want %s...", f.RuleID, f.PURL, w.purl)
 		}
 	}
 	if nv != len(wantVulns) {
@@ -396,6 +410,10 @@ func FuzzParseReport(f *testing.F) {
 		o := Evaluate(fs, Policy{})
 		if o.Counts.Total() != len(fs) {
 			t.Fatalf("counted %d of %d findings", o.Counts.Total(), len(fs))
+		}
+		u := Evaluate(fs, Policy{IgnoreUnfixed: true})
+		if u.Counts.Total()+len(u.Unfixed) != len(fs) || u.UnfixedCounts.Total() != len(u.Unfixed) {
+			t.Fatalf("ignore-unfixed: counted %d and %d unfixed (counts %v) of %d findings", u.Counts.Total(), len(u.Unfixed), u.UnfixedCounts, len(fs))
 		}
 	})
 }

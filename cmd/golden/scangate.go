@@ -28,8 +28,13 @@ report schema 2), drops the findings named in an ignore file, counts the
 vulnerabilities, secrets and failed misconfigurations that remain by
 severity, and fails when any of them has a severity listed in --severity.
 
---ignore-unfixed lets vulnerabilities without a fixed version pass (they
-are still counted and listed). The ignore file uses Trivy's syntax: a
+--ignore-unfixed leaves out what trivy --ignore-unfixed leaves out: every
+vulnerability whose status is not "fixed" (affected, will_not_fix,
+fix_deferred, end_of_life, ...; in a report without statuses, those
+without a fixed version), whatever its severity. They are in no count,
+fail nothing and are not in the SARIF log or the result, so the counts are
+Trivy's own with the flag; they are listed apart, with their status. The
+ignore file uses Trivy's syntax: a
 .trivyignore lists one ID per line, # starts a comment, and
 "exp:YYYY-MM-DD" after the ID makes the entry stop ignoring from that
 date on; a file ending in .yaml or .yml is a .trivyignore.yaml with
@@ -37,8 +42,8 @@ vulnerabilities, misconfigurations and secrets lists of entries with id,
 paths, purls, expired_at and statement. Without --ignorefile,
 .trivyignore in the current directory is used when it exists.
 
-The summary (or, with --json, a JSON document with counts, failed and
-passed) goes to stdout. --sarif writes every finding that was not
+The summary (or, with --json, a JSON document with counts, failed,
+passed, and the unfixed vulnerabilities left out) goes to stdout. --sarif writes every finding that was not
 ignored as SARIF 2.1.0 for GitHub code scanning. Secret findings show the
 rule and title, never the secret.
 
@@ -80,9 +85,18 @@ type scanFinding struct {
 	Package          string `json:"package,omitempty"`
 	InstalledVersion string `json:"installedVersion,omitempty"`
 	FixedVersion     string `json:"fixedVersion,omitempty"`
+	Status           string `json:"status,omitempty"`
 	Title            string `json:"title,omitempty"`
 	Message          string `json:"message,omitempty"`
 	URL              string `json:"url,omitempty"`
+}
+
+func toScanFinding(f scan.Finding) scanFinding {
+	return scanFinding{
+		ID: f.RuleID, Kind: string(f.Kind), Severity: string(f.Severity), Target: f.Target, Line: f.Line,
+		Package: f.Package, InstalledVersion: f.InstalledVersion, FixedVersion: f.FixedVersion, Status: f.Status,
+		Title: f.Title, Message: f.Message, URL: f.URL,
+	}
 }
 
 // scanOutput is the --json document.
@@ -95,9 +109,13 @@ type scanOutput struct {
 	IgnoreUnfixed bool                  `json:"ignoreUnfixed"`
 	IgnoreFile    string                `json:"ignoreFile,omitempty"`
 	Ignored       int                   `json:"ignored"`
-	Unfixed       int                   `json:"unfixed"`
-	Failed        []scanFinding         `json:"failed"`
-	Passed        bool                  `json:"passed"`
+	// Unfixed counts the vulnerabilities --ignore-unfixed left out;
+	// UnfixedCounts and UnfixedVulns are them by severity and one by one.
+	Unfixed       int           `json:"unfixed"`
+	UnfixedCounts scanCounts    `json:"unfixedCounts"`
+	UnfixedVulns  []scanFinding `json:"unfixedVulnerabilities"`
+	Failed        []scanFinding `json:"failed"`
+	Passed        bool          `json:"passed"`
 }
 
 func runScanGate(ctx context.Context, e *Env, args []string) error {
@@ -105,7 +123,7 @@ func runScanGate(ctx context.Context, e *Env, args []string) error {
 	fs := c.flagSet(e)
 	report := fs.String("report", "", "the Trivy JSON report `FILE` to gate on (required)")
 	sevFlag := fs.String("severity", "HIGH,CRITICAL", "comma-separated severities that fail the gate (`LIST` of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN)")
-	ignoreUnfixed := fs.Bool("ignore-unfixed", false, "vulnerabilities without a fixed version do not fail the gate")
+	ignoreUnfixed := fs.Bool("ignore-unfixed", false, "leave out the vulnerabilities trivy --ignore-unfixed leaves out (status not fixed), listing them apart")
 	ignoreFile := fs.String("ignorefile", scan.DefaultIgnoreFile, "ignore `FILE` in Trivy's .trivyignore or .trivyignore.yaml syntax (the default is used only when it exists; empty for none)")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON instead of a table")
 	sarifOut := fs.String("sarif", "", "also write the findings as SARIF 2.1.0 to `FILE`")
@@ -255,7 +273,9 @@ func printScanJSON(w io.Writer, report string, ignore *scan.IgnoreList, o scan.O
 		Total:         o.Counts.Total(),
 		IgnoreUnfixed: ignoreUnfixed,
 		Ignored:       len(o.Ignored),
-		Unfixed:       o.Unfixed,
+		Unfixed:       len(o.Unfixed),
+		UnfixedCounts: toScanCounts(o.UnfixedCounts),
+		UnfixedVulns:  make([]scanFinding, 0, len(o.Unfixed)),
 		Failed:        make([]scanFinding, 0, len(o.Failed)),
 		Passed:        o.Passed,
 	}
@@ -269,11 +289,10 @@ func printScanJSON(w io.Writer, report string, ignore *scan.IgnoreList, o scan.O
 		doc.CountsByKind[string(k)] = toScanCounts(o.ByKind[k])
 	}
 	for _, f := range o.Failed {
-		doc.Failed = append(doc.Failed, scanFinding{
-			ID: f.RuleID, Kind: string(f.Kind), Severity: string(f.Severity), Target: f.Target, Line: f.Line,
-			Package: f.Package, InstalledVersion: f.InstalledVersion, FixedVersion: f.FixedVersion,
-			Title: f.Title, Message: f.Message, URL: f.URL,
-		})
+		doc.Failed = append(doc.Failed, toScanFinding(f))
+	}
+	for _, f := range o.Unfixed {
+		doc.UnfixedVulns = append(doc.UnfixedVulns, toScanFinding(f))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -319,7 +338,10 @@ func printScanText(w io.Writer, report string, ignore *scan.IgnoreList, o scan.O
 		fmt.Fprintf(ew, "Ignored by %s: %d\n", ignore.File, len(o.Ignored))
 	}
 	if ignoreUnfixed {
-		fmt.Fprintf(ew, "Unfixed vulnerabilities passed by --ignore-unfixed: %d\n", o.Unfixed)
+		fmt.Fprintf(ew, "Unfixed vulnerabilities left out by --ignore-unfixed (status not fixed): %d\n", len(o.Unfixed))
+		if len(o.Unfixed) > 0 {
+			writeScanFindings(ew, o.Unfixed, true)
+		}
 	}
 	gate := scan.JoinSeverities(sevs)
 	if o.Passed {
@@ -327,9 +349,20 @@ func printScanText(w io.Writer, report string, ignore *scan.IgnoreList, o scan.O
 		return ew.err
 	}
 	fmt.Fprintf(ew, "FAILED: %d finding(s) at %s\n", len(o.Failed), gate)
-	tw = tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-	fmt.Fprint(tw, "  SEVERITY\tKIND\tID\tLOCATION\tDETAIL\n")
-	for _, f := range o.Failed {
+	writeScanFindings(ew, o.Failed, false)
+	return ew.err
+}
+
+// writeScanFindings writes findings as an indented table, with the
+// vulnerabilities' status in a column when status is set.
+func writeScanFindings(w io.Writer, fs []scan.Finding, status bool) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	head := "  SEVERITY\tKIND\tID\tLOCATION\tDETAIL\n"
+	if status {
+		head = "  SEVERITY\tKIND\tID\tSTATUS\tLOCATION\tDETAIL\n"
+	}
+	fmt.Fprint(tw, head)
+	for _, f := range fs {
 		detail := f.Title
 		if f.Kind == result.KindVulnerability {
 			detail = f.Message
@@ -337,8 +370,15 @@ func printScanText(w io.Writer, report string, ignore *scan.IgnoreList, o scan.O
 				detail += ": " + f.Title
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", f.Severity, f.Kind, f.RuleID, f.Location(), detail)
+		id := f.RuleID
+		if status {
+			st := f.Status
+			if st == "" {
+				st = "-"
+			}
+			id += "\t" + st
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", f.Severity, f.Kind, id, f.Location(), detail)
 	}
 	_ = tw.Flush()
-	return ew.err
 }

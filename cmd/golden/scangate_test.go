@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/goldenci/golden/exitcode"
@@ -108,8 +109,8 @@ func TestScanGateExitCodes(t *testing.T) {
 		stderr []string
 	}{
 		{name: "default gate fails", args: []string{"--report", report}, code: exitcode.Failed,
-			stdout: []string{"FAILED: 10 finding(s) at CRITICAL,HIGH", "CVE-2023-39325", "aws-access-key-id", "config/app.env:2"},
-			stderr: []string{"golden scan-gate: 10 finding(s) at CRITICAL,HIGH fail the gate"}},
+			stdout: []string{"FAILED: 13 finding(s) at CRITICAL,HIGH", "CVE-2023-39325", "aws-access-key-id", "config/app.env:2"},
+			stderr: []string{"golden scan-gate: 13 finding(s) at CRITICAL,HIGH fail the gate"}},
 		{name: "UNKNOWN passes", args: []string{"--report", report, "--severity", "unknown"}, code: exitcode.Passed,
 			stdout: []string{"PASSED: no finding at UNKNOWN", "TOTAL"}},
 		{name: "CRITICAL fails", args: []string{"--report", report, "-severity=CRITICAL"}, code: exitcode.Failed,
@@ -121,8 +122,9 @@ func TestScanGateExitCodes(t *testing.T) {
 			stdout: []string{"FAILED: 1 finding(s) at CRITICAL", "CVE-2023-39325"}},
 		{name: "yaml ignorefile", args: []string{"--report", report, "--severity", "CRITICAL", "--ignorefile", yamlIgnore}, code: exitcode.Passed,
 			stdout: []string{"Ignored by " + yamlIgnore + ": 3"}},
-		{name: "ignore-unfixed lets the unfixed HIGH pass", args: []string{"--report", report, "--ignore-unfixed"}, code: exitcode.Failed,
-			stdout: []string{"FAILED: 9 finding(s)", "Unfixed vulnerabilities passed by --ignore-unfixed: 1"}},
+		{name: "ignore-unfixed leaves out the unfixed HIGHs, listed apart", args: []string{"--report", report, "--ignore-unfixed"}, code: exitcode.Failed,
+			stdout: []string{"29 findings", "FAILED: 10 finding(s)", "Unfixed vulnerabilities left out by --ignore-unfixed (status not fixed): 4",
+				"CVE-2024-90002       affected      app (debian 12.5)", "CVE-2024-90003       will_not_fix  app (debian 12.5)"}},
 		{name: "empty report passes", args: []string{"--report", empty}, code: exitcode.Passed, stdout: []string{"0 findings"}},
 		{name: "no report", args: nil, code: exitcode.Usage, stderr: []string{"--report is required"}},
 		{name: "missing report", args: []string{"--report", filepath.Join(dir, "nope.json")}, code: exitcode.Usage, stderr: []string{"nope.json", "no such file"}},
@@ -176,6 +178,7 @@ func TestScanGateJSON(t *testing.T) {
 		Failed       []map[string]any          `json:"failed"`
 		Passed       *bool                     `json:"passed"`
 		Unfixed      int                       `json:"unfixed"`
+		UnfixedVulns []map[string]any          `json:"unfixedVulnerabilities"`
 		Ignored      *int                      `json:"ignored"`
 	}
 	var raw map[string]json.RawMessage
@@ -203,8 +206,13 @@ func TestScanGateJSON(t *testing.T) {
 	if sum != doc.Total {
 		t.Errorf("total %d, counts add up to %d", doc.Total, sum)
 	}
-	if doc.Unfixed != 1 || len(doc.Failed) != 9 {
-		t.Errorf("unfixed %d, %d failed; want 1 and 9", doc.Unfixed, len(doc.Failed))
+	if doc.Unfixed != 4 || len(doc.UnfixedVulns) != 4 || len(doc.Failed) != 10 {
+		t.Errorf("unfixed %d (%d listed), %d failed; want 4 and 10", doc.Unfixed, len(doc.UnfixedVulns), len(doc.Failed))
+	}
+	for _, f := range doc.UnfixedVulns {
+		if f["status"] == "fixed" || f["status"] == nil || f["kind"] != "vulnerability" {
+			t.Errorf("unfixed vulnerability %v", f)
+		}
 	}
 	var sawVuln, sawSecret bool
 	for _, f := range doc.Failed {
@@ -219,8 +227,8 @@ func TestScanGateJSON(t *testing.T) {
 			if f["package"] == nil || f["installedVersion"] == nil || f["title"] == nil {
 				t.Errorf("vulnerability without package, version or title: %v", f)
 			}
-			if f["id"] == "GHSA-fake-unfx-0001" {
-				t.Errorf("the unfixed vulnerability failed despite --ignore-unfixed")
+			if f["status"] != "fixed" {
+				t.Errorf("an unfixed vulnerability failed despite --ignore-unfixed: %v", f)
 			}
 		case "secret":
 			sawSecret = true
@@ -237,6 +245,109 @@ func TestScanGateJSON(t *testing.T) {
 	if pass.code != exitcode.Passed || !strings.Contains(pass.stdout, `"passed": true`) || !strings.Contains(pass.stdout, `"failed": []`) {
 		t.Errorf("passing --json: code %d\n%s", pass.code, pass.stdout)
 	}
+}
+
+// TestScanGateCountsMatchTrivy runs scan-gate --json on the real report
+// of scantest's fixture, with and without --ignore-unfixed, and compares
+// its counts with the real trivy's own report of the tree with the same
+// flag: they must be equal, by kind and severity, and what
+// --ignore-unfixed leaves out must be what trivy leaves out.
+func TestScanGateCountsMatchTrivy(t *testing.T) {
+	t.Parallel()
+	fx := scantest.NewFixture(t) // its own: the tree and cache live as long as this test
+	dir := t.TempDir()
+	report := scanGateWrite(t, dir, "trivy.json", string(fx.Report))
+	for _, flags := range [][]string{nil, {"--ignore-unfixed"}} {
+		theirs := fx.Report
+		if flags != nil {
+			theirs = scantest.Scan(t, fx.Cache, "vuln,secret,misconfig", fx.Dir, flags...)
+		}
+		want, vulns := trivyCounts(t, theirs)
+		got := scanGateRun(t, append([]string{"scan-gate", "--report", report, "--json", "--ignorefile", ""}, flags...)...)
+		if got.code != exitcode.Failed {
+			t.Fatalf("%v: exit code %d, want 1; stderr %s", flags, got.code, got.stderr)
+		}
+		var doc struct {
+			CountsByKind           map[string]map[string]int `json:"countsByKind"`
+			UnfixedVulnerabilities []struct{ ID, Status string }
+		}
+		if err := json.Unmarshal([]byte(got.stdout), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for kind, counts := range doc.CountsByKind {
+			for sev, n := range counts {
+				if n == 0 {
+					delete(counts, sev)
+				}
+			}
+			if len(counts) == 0 {
+				delete(doc.CountsByKind, kind)
+			}
+		}
+		if diff := cmp.Diff(want, doc.CountsByKind); diff != "" {
+			t.Errorf("scan-gate %v counts differ from trivy's (-trivy +golden):\n%s", flags, diff)
+		}
+		if flags == nil {
+			continue
+		}
+		_, all := trivyCounts(t, fx.Report)
+		statuses := map[string]bool{}
+		for _, u := range doc.UnfixedVulnerabilities {
+			statuses[u.Status] = true
+			if vulns[u.ID] || !all[u.ID] {
+				t.Errorf("%s (%s) left out, but trivy --ignore-unfixed keeps it or trivy never found it", u.ID, u.Status)
+			}
+			delete(all, u.ID)
+		}
+		for id := range all {
+			if !vulns[id] {
+				t.Errorf("%s: trivy --ignore-unfixed leaves it out, scan-gate does not list it", id)
+			}
+		}
+		if !statuses["affected"] || !statuses["will_not_fix"] {
+			t.Errorf("unfixed statuses %v: want affected and will_not_fix", statuses)
+		}
+	}
+}
+
+// trivyCounts decodes a trivy report on its own: the vulnerabilities,
+// secrets and FAIL misconfigurations by kind and severity, and the IDs
+// of the vulnerabilities.
+func trivyCounts(t *testing.T, data []byte) (map[string]map[string]int, map[string]bool) {
+	t.Helper()
+	var doc struct {
+		Results []struct {
+			Vulnerabilities   []struct{ VulnerabilityID, Severity string }
+			Secrets           []struct{ Severity string }
+			Misconfigurations []struct{ Severity, Status string }
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]map[string]int{}
+	add := func(kind, sev string) {
+		if counts[kind] == nil {
+			counts[kind] = map[string]int{}
+		}
+		counts[kind][sev]++
+	}
+	vulns := map[string]bool{}
+	for _, r := range doc.Results {
+		for _, v := range r.Vulnerabilities {
+			add("vulnerability", v.Severity)
+			vulns[v.VulnerabilityID] = true
+		}
+		for _, s := range r.Secrets {
+			add("secret", s.Severity)
+		}
+		for _, m := range r.Misconfigurations {
+			if m.Status == "FAIL" {
+				add("misconfiguration", m.Severity)
+			}
+		}
+	}
+	return counts, vulns
 }
 
 // TestScanGateSARIFResultAndCanary writes SARIF and the result file from
@@ -281,8 +392,8 @@ func TestScanGateSARIFResultAndCanary(t *testing.T) {
 	if err := json.Unmarshal(sarifData, &log); err != nil {
 		t.Fatal(err)
 	}
-	if len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "trivy" || len(log.Runs[0].Results) != 28 {
-		t.Errorf("SARIF: %d runs; want one trivy run with the 28 findings", len(log.Runs))
+	if len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "trivy" || len(log.Runs[0].Results) != 33 {
+		t.Errorf("SARIF: %d runs; want one trivy run with the 33 findings", len(log.Runs))
 	}
 
 	run, err := result.Load(resultPath)
@@ -293,7 +404,7 @@ func TestScanGateSARIFResultAndCanary(t *testing.T) {
 	if !ok {
 		t.Fatal("no scan stage recorded")
 	}
-	if stage.Status != result.Failed || len(stage.Findings) != 28 || !strings.Contains(stage.Summary, "28 findings") ||
+	if stage.Status != result.Failed || len(stage.Findings) != 33 || !strings.Contains(stage.Summary, "33 findings") ||
 		!strings.Contains(stage.Error, "fail the gate") {
 		t.Errorf("stage %+v", stage)
 	}
@@ -310,8 +421,24 @@ func TestScanGateSARIFResultAndCanary(t *testing.T) {
 			t.Errorf("vulnerability finding without package, version or URL: %+v", f)
 		}
 	}
-	if kinds[result.KindVulnerability] != 5 || kinds[result.KindSecret] != 2 || kinds[result.KindMisconfiguration] != 21 {
+	if kinds[result.KindVulnerability] != 10 || kinds[result.KindSecret] != 2 || kinds[result.KindMisconfiguration] != 21 {
 		t.Errorf("recorded kinds %v", kinds)
+	}
+
+	// --ignore-unfixed: the four unfixed vulnerabilities are in neither
+	// the SARIF log nor the stage's findings; the summary counts them.
+	unfixedSARIF := filepath.Join(dir, "out", "unfixed.sarif")
+	unfixedResult := filepath.Join(dir, "unfixed-result.json")
+	if got := scanGateRun(t, "scan-gate", "--report", report, "--ignore-unfixed", "--sarif", unfixedSARIF, "--result", unfixedResult); got.code != exitcode.Failed {
+		t.Fatalf("--ignore-unfixed: exit code %d, want 1; stderr %s", got.code, got.stderr)
+	}
+	if data, err := os.ReadFile(unfixedSARIF); err != nil || strings.Count(string(data), `"ruleId"`) != 29 || strings.Contains(string(data), "CVE-2024-90003") {
+		t.Errorf("--ignore-unfixed SARIF: %v; want the 29 findings without the unfixed ones", err)
+	}
+	if r, err := result.Load(unfixedResult); err != nil {
+		t.Fatal(err)
+	} else if st, _ := r.Stage("scan"); len(st.Findings) != 29 || !strings.Contains(st.Summary, "; 4 unfixed vulnerabilities left out (3 HIGH, 1 MEDIUM)") {
+		t.Errorf("--ignore-unfixed stage: %d findings, summary %q", len(st.Findings), st.Summary)
 	}
 	resultData, err := os.ReadFile(resultPath)
 	if err != nil {

@@ -1,8 +1,8 @@
 // Package scantest runs the real trivy binary for golden's tests: it
 // writes fixture trees (a secret canary, a Dockerfile and a Kubernetes
-// manifest, a Go module pinning vulnerable versions), builds a small
-// vulnerability database in Trivy's own format with trivy-db, and scans
-// them offline.
+// manifest, a Go module pinning vulnerable versions, the installed
+// packages of a Debian system), builds a small vulnerability database in
+// Trivy's own format with trivy-db, and scans them offline.
 //
 // Nothing here talks to the network: scans use --skip-db-update,
 // --skip-check-update (misconfiguration checks come from the checks
@@ -73,13 +73,60 @@ var Advisories = []Advisory{
 		Severity: dbtypes.SeverityLow, Title: "fakelib: verbose error messages"},
 }
 
+// DebianAdvisory is one vulnerability of one Debian source package in
+// the fixture database, as Debian's security tracker gives it: a fixed
+// version, or none and a status saying why. Trivy reports the status
+// (affected, will_not_fix, fix_deferred, ...) as the vulnerability's
+// Status; with a fixed version above the installed one, "fixed".
+type DebianAdvisory struct {
+	ID           string // e.g. CVE-2024-90001
+	Package      string // source package name, e.g. acme
+	FixedVersion string // empty: no fixed version
+	Status       dbtypes.Status
+	Severity     dbtypes.Severity
+	Title        string
+}
+
+// The Debian system of WriteDebian: one binary package of one source
+// package.
+const (
+	DebianRelease   = "12"
+	DebianVersion   = "12.5"
+	DebianPackage   = "libacme1"
+	DebianSource    = "acme"
+	DebianInstalled = "2.0.0-1"
+)
+
+// DebianAdvisories are the fixture database's Debian advisories: against
+// WriteDebian's package trivy reports a HIGH that is fixed (with a fixed
+// version), a HIGH that is affected and one Debian will not fix (neither
+// has a fix), a MEDIUM whose fix is deferred, and a LOW that Debian
+// marks fixed without a fixed version (Trivy keeps its status "fixed", so
+// --ignore-unfixed keeps it); plus one advisory fixed before the
+// installed version. Only the status tells fixed from unfixed.
+var DebianAdvisories = []DebianAdvisory{
+	{ID: "CVE-2024-90001", Package: DebianSource, FixedVersion: "2.0.0-2", Status: dbtypes.StatusFixed,
+		Severity: dbtypes.SeverityHigh, Title: "acme: heap overflow in the parser"},
+	{ID: "CVE-2024-90002", Package: DebianSource, Status: dbtypes.StatusAffected,
+		Severity: dbtypes.SeverityHigh, Title: "acme: use after free, no patch yet"},
+	{ID: "CVE-2024-90003", Package: DebianSource, Status: dbtypes.StatusWillNotFix,
+		Severity: dbtypes.SeverityHigh, Title: "acme: denial of service Debian will not fix"},
+	{ID: "CVE-2024-90004", Package: DebianSource, Status: dbtypes.StatusFixDeferred,
+		Severity: dbtypes.SeverityMedium, Title: "acme: information leak, fix deferred"},
+	{ID: "CVE-2024-90005", Package: DebianSource, Status: dbtypes.StatusFixed,
+		Severity: dbtypes.SeverityLow, Title: "acme: marked fixed without a fixed version"},
+	{ID: "CVE-2024-90006", Package: DebianSource, FixedVersion: "1.9.0-1", Status: dbtypes.StatusFixed,
+		Severity: dbtypes.SeverityCritical, Title: "acme: fixed before the installed version"},
+}
+
 // dbMu serialises WriteDB: trivy-db keeps its open database in a
 // package variable.
 var dbMu sync.Mutex
 
-// WriteDB writes a Trivy vulnerability database with advs into
-// cacheDir/db (trivy.db and metadata.json, schema version 2, next update
-// a day after now), the layout trivy reads with --cache-dir cacheDir.
+// WriteDB writes a Trivy vulnerability database with the Go advisories
+// advs and DebianAdvisories into cacheDir/db (trivy.db and
+// metadata.json, schema version 2, next update a day after now), the
+// layout trivy reads with --cache-dir cacheDir.
 func WriteDB(cacheDir string, now time.Time, advs []Advisory) error {
 	dbMu.Lock()
 	defer dbMu.Unlock()
@@ -115,7 +162,7 @@ func WriteDB(cacheDir string, now time.Time, advs []Advisory) error {
 				return err
 			}
 		}
-		return nil
+		return putDebian(dbc, tx, DebianAdvisories)
 	})
 	if cerr := trivydb.Close(); err == nil {
 		err = cerr
@@ -133,6 +180,67 @@ func WriteDB(cacheDir string, now time.Time, advs []Advisory) error {
 		return fmt.Errorf("writing trivy db metadata: %w", err)
 	}
 	return nil
+}
+
+// debianBucket is trivy-db's bucket of Debian advisories of a release.
+const debianBucket = "debian " + DebianRelease
+
+// putDebian writes advs into the Debian bucket, with Debian's data
+// source.
+func putDebian(dbc trivydb.Config, tx *bolt.Tx, advs []DebianAdvisory) error {
+	if err := dbc.PutDataSource(tx, debianBucket, dbtypes.DataSource{
+		ID: "debian", Name: "Debian Security Tracker", URL: "https://salsa.debian.org/security-tracker-team/security-tracker",
+	}); err != nil {
+		return err
+	}
+	for _, a := range advs {
+		// A pointer: Advisory stores its Status through (*Advisory).MarshalJSON.
+		adv := &dbtypes.Advisory{FixedVersion: a.FixedVersion, Status: a.Status, Severity: a.Severity}
+		if err := dbc.PutAdvisory(tx, []string{debianBucket, a.Package}, a.ID, adv); err != nil {
+			return err
+		}
+		vuln := dbtypes.Vulnerability{
+			Title:          a.Title,
+			Description:    a.Title + ".",
+			Severity:       a.Severity.String(),
+			VendorSeverity: dbtypes.VendorSeverity{"debian": a.Severity},
+			References:     []string{"https://security-tracker.debian.org/tracker/" + a.ID},
+		}
+		if err := dbc.PutVulnerability(tx, a.ID, vuln); err != nil {
+			return err
+		}
+		if err := dbc.PutVulnerabilityID(tx, a.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteDebian writes the files trivy reads a Debian system from into
+// dir: etc/debian_version, etc/os-release and var/lib/dpkg/status with
+// DebianPackage (of source DebianSource) at DebianInstalled.
+func WriteDebian(t testing.TB, dir string) {
+	t.Helper()
+	writeFile(t, filepath.Join(dir, "etc", "debian_version"), DebianVersion+"\n")
+	writeFile(t, filepath.Join(dir, "etc", "os-release"), fmt.Sprintf(`PRETTY_NAME="Debian GNU/Linux %[1]s (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="%[1]s"
+VERSION="%[1]s (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+`, DebianRelease))
+	writeFile(t, filepath.Join(dir, "var", "lib", "dpkg", "status"), fmt.Sprintf(`Package: %s
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 120
+Maintainer: Acme Maintainers <pkg@acme.example>
+Architecture: amd64
+Multi-Arch: same
+Source: %s
+Version: %s
+Description: acme runtime library
+`, DebianPackage, DebianSource, DebianInstalled))
 }
 
 // WriteGoModule writes a go.mod pinning TextModule, NetModule and
@@ -244,10 +352,17 @@ func writeFile(t testing.TB, name, content string) {
 // flags are always added.
 func Trivy(t testing.TB, args ...string) []byte {
 	t.Helper()
+	return trivyIn(t, "", args...)
+}
+
+// trivyIn is Trivy run in the working directory wd ("" for the test's).
+func trivyIn(t testing.TB, wd string, args ...string) []byte {
+	t.Helper()
 	bin := testtool.Path(t, "trivy")
 	full := append([]string{}, args...)
 	full = append(full, "--skip-version-check", "--disable-telemetry", "--quiet")
 	cmd := exec.Command(bin, full...)
+	cmd.Dir = wd
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = append(os.Environ(), "TRIVY_NO_PROGRESS=true")
@@ -260,6 +375,10 @@ func Trivy(t testing.TB, args ...string) []byte {
 // Scan runs "trivy fs --format json --scanners SCANNERS [EXTRA] DIR"
 // offline with cacheDir as cache (which must hold a database, see
 // WriteDB, when scanners include vuln) and returns the JSON report.
+// Trivy runs in DIR's parent and is given DIR's base name, so that the
+// report names the tree the same in every run ("app", and "app (debian
+// 12.5)" for its Debian system) whatever the temporary directory; paths
+// in extra must be absolute.
 func Scan(t testing.TB, cacheDir, scanners, dir string, extra ...string) []byte {
 	t.Helper()
 	// An empty ignore file keeps a .trivyignore in the test's working
@@ -272,33 +391,37 @@ func Scan(t testing.TB, cacheDir, scanners, dir string, extra ...string) []byte 
 		"--cache-dir", cacheDir, "--skip-db-update", "--skip-java-db-update", "--skip-check-update", "--offline-scan",
 		"--ignorefile", noIgnore}
 	args = append(args, extra...)
-	args = append(args, dir)
-	return Trivy(t, args...)
+	args = append(args, filepath.Base(dir))
+	return trivyIn(t, filepath.Dir(dir), args...)
 }
 
-// Fixture is a scanned tree with every kind of finding.
+// Fixture is a scanned tree with every kind of finding. Dir and Cache
+// are temporary directories of the test that made it.
 type Fixture struct {
 	Dir    string // the scanned tree
+	Cache  string // trivy's --cache-dir, with the database (see Scan)
 	Secret Secret // the canary in Dir/config/app.env
 	// Report is trivy's JSON report of Dir with vuln, secret and
 	// misconfig scanners.
 	Report []byte
 }
 
-// NewFixture writes a tree with a Go module (see Advisories), the secret
-// canary and misconfigured Dockerfile and Deployment, builds the
-// vulnerability database and scans the tree with all three scanners.
+// NewFixture writes a tree with a Go module (see Advisories), a Debian
+// system (see DebianAdvisories), the secret canary and misconfigured
+// Dockerfile and Deployment, builds the vulnerability database and scans
+// the tree with all three scanners. Cache is kept for more scans of Dir.
 func NewFixture(t testing.TB) Fixture {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "app")
 	cache := t.TempDir()
 	sec := NewSecret(t.Name())
 	WriteGoModule(t, dir)
+	WriteDebian(t, dir)
 	WriteSecrets(t, dir, sec)
 	WriteMisconfigs(t, dir)
 	if err := WriteDB(cache, time.Now(), Advisories); err != nil {
 		t.Fatal(err)
 	}
 	rep := Scan(t, cache, "vuln,secret,misconfig", dir)
-	return Fixture{Dir: dir, Secret: sec, Report: rep}
+	return Fixture{Dir: dir, Cache: cache, Secret: sec, Report: rep}
 }
