@@ -1,7 +1,6 @@
 package gitrepo
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -102,13 +101,13 @@ func (r *sparseResolver) add(p string, hops int) error {
 	t := r.root
 	for i, part := range parts {
 		name := strings.Join(parts[:i+1], "/")
-		e, err := t.FindEntry(part)
-		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-			r.set.full[p] = true // missing: the edit says so
-			return nil
+		if looksLike(part, ".git") {
+			return nil // into .git: not in the tree; the edit refuses the link
 		}
+		e, err := t.FindEntry(part)
 		if err != nil {
-			return fmt.Errorf("%q: %w", name, err)
+			r.set.full[p] = true // missing or not a valid name: the edit says so
+			return nil //nolint:nilerr // the edit reports it as a full checkout would
 		}
 		switch {
 		case e.Mode == filemode.Symlink:

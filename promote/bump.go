@@ -35,8 +35,9 @@ type BumpOptions struct {
 
 // BumpResult is what Bump did.
 type BumpResult struct {
-	// Image is the image set, and Ref the reference the environment runs
-	// now: NewName (or Name), :Tag and @Digest.
+	// Image is the image the environment runs now, as the manifests name
+	// it, with what the bump kept (a newName it was not given, say); Ref
+	// is the reference it runs: NewName (or Name), :Tag and @Digest.
 	Image gitops.Image
 	Ref   string
 	// Path is the environment's path in the repository.
@@ -100,7 +101,23 @@ func Bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	img := o.Image
+	opts := o.gitOptions()
+	opts.Paths = []string{rel} // the checkout holds the environment only
+	c, err := gitrepo.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	env := &envEdit{rel: rel, img: o.Image, opts: o.GitOps}
+	if _, err := c.Edit(ctx, env.edit); err != nil {
+		return nil, err
+	}
+	// What the environment runs now: the edit keeps what it was not
+	// given (a newName, say), so the image given is not the whole story.
+	img, err := env.current(c.Dir())
+	if err != nil {
+		return nil, err
+	}
 	msg := o.Message
 	if strings.TrimSpace(msg) == "" {
 		msg = fmt.Sprintf("bump %s in %s to %s", shortName(img.Name), rel, shortRef(img))
@@ -112,10 +129,7 @@ func Bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 	if o.SourceCommit != "" {
 		trailers = append(trailers, gitrepo.Trailer{Key: "Golden-Source-Commit", Value: o.SourceCommit})
 	}
-	env := &envEdit{rel: rel, img: img, opts: o.GitOps}
-	opts := o.gitOptions()
-	opts.Message, opts.Trailers = msg, trailers
-	out, err := gitrepo.Apply(ctx, opts, env.edit)
+	out, err := c.Push(ctx, msg, trailers)
 	if err != nil {
 		return nil, err
 	}

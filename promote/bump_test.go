@@ -249,3 +249,27 @@ func TestRelativeErrorKeepsClassAndKind(t *testing.T) {
 		t.Error("an error without the path was rewrapped")
 	}
 }
+
+// TestBumpReportsWhatTheEnvironmentRuns: a bump given only a digest keeps
+// the environment's newName, and its message, trailers and result name
+// the registry the environment pulls from, not the name it was given.
+func TestBumpReportsWhatTheEnvironmentRuns(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, map[string]string{"overlays/staging/kustomization.yaml": "resources:\n- ../../base\nimages:\n- name: " + exampleImage +
+		"\n  newName: registry.acme.internal/prod/go-service\n  newTag: 1.4.2\n"})
+	res, err := Bump(testContext(t), BumpOptions{Repo: f.repo(), Path: stagingOverlay, Image: gitops.Image{Name: exampleImage, Digest: digest1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "registry.acme.internal/prod/go-service@" + digest1
+	if res.Ref != want || res.Image.NewName != "registry.acme.internal/prod/go-service" {
+		t.Errorf("ref = %q, image %+v; want %s", res.Ref, res.Image, want)
+	}
+	if !strings.Contains(res.Message, "to registry.acme.internal/prod/go-service@sha256:111111111111…") ||
+		!strings.Contains(res.Message, "Golden-Image: "+want+"\n") {
+		t.Errorf("message:\n%s", res.Message)
+	}
+	if got := f.current(t, "main", stagingOverlay+"/kustomization.yaml"); got.NewName != "registry.acme.internal/prod/go-service" || got.Digest != digest1 {
+		t.Errorf("staging runs %+v", got)
+	}
+}

@@ -218,7 +218,9 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := gitrepo.Open(ctx, o.gitOptions())
+	opts := o.gitOptions()
+	opts.Paths = []string{v.from, v.to} // the checkout holds the two environments only
+	c, err := gitrepo.Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -301,10 +303,10 @@ func (pr *promotion) pickVersion(ctx context.Context) error {
 		return err
 	}
 	res.TargetImage = res.TargetRepository + ":" + res.Version + "@" + res.Digest
-	pr.img = gitops.Image{Name: pr.o.Image, Tag: res.Version, Digest: res.Digest}
-	if res.TargetRepository != pr.o.Image {
-		pr.img.NewName = res.TargetRepository
-	}
+	// NewName always: the target environment must pull from where the
+	// digest was copied to and tagged, even when it names another
+	// registry now (a newName equal to the name is removed).
+	pr.img = gitops.Image{Name: pr.o.Image, NewName: res.TargetRepository, Tag: res.Version, Digest: res.Digest}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/testsupport/gitserver"
 	"github.com/goldenci/golden/registry"
@@ -378,5 +379,35 @@ func TestPromoteSourceNotInRegistry(t *testing.T) {
 	assertClass(t, err, exitcode.Usage, nil)
 	if f.head(t) != before {
 		t.Error("pushed")
+	}
+}
+
+// TestPromoteReplacesAStaleNewName: promoting within one repository sets
+// the target environment to pull from it, removing a newName that named
+// another registry, which the promotion neither copied to nor tagged.
+func TestPromoteReplacesAStaleNewName(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	repo := f.reg.Repo("acme/go-service")
+	digest := f.reg.PushIndex(t, "acme/go-service", "1.0.0")
+	overlay := func(extra string) string {
+		return "resources:\n- ../../base\nimages:\n- name: " + repo + "\n" + extra
+	}
+	gitserver.CommitFiles(t, f.srv.Path("gitops.git"), "main", map[string]string{
+		stagingOverlay + "/kustomization.yaml": overlay("  digest: " + digest + "\n"),
+		prodOverlay + "/kustomization.yaml":    overlay("  newName: registry.acme.internal/old/go-service\n  newTag: 0.9.0\n"),
+	}, "name the image by its repository")
+	o := f.options("")
+	o.Image, o.Version = repo, "1.0.0"
+	res, err := Promote(testContext(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := gitops.CurrentImageBytes("kustomization.yaml", []byte(f.srv.ReadFile(t, "gitops.git", "main", prodOverlay+"/kustomization.yaml")), repo, gitops.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NewName != "" || got.Tag != "1.0.0" || got.Digest != digest || res.TargetImage != repo+":1.0.0@"+digest {
+		t.Errorf("production runs %+v (result %s); want %s:1.0.0@%s without a newName", got, res.TargetImage, repo, digest)
 	}
 }

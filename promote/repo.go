@@ -89,6 +89,19 @@ func (e *envEdit) edit(dir string) (bool, error) {
 	return r.Changed(), nil
 }
 
+// current reads the image the environment runs in the checkout at dir.
+func (e *envEdit) current(dir string) (gitops.Image, error) {
+	p, err := inCheckout(dir, e.rel)
+	if err != nil {
+		return gitops.Image{}, err
+	}
+	img, err := gitops.CurrentImage(p, e.img.Name, e.opts)
+	if err != nil {
+		return gitops.Image{}, relativeError(err, dir)
+	}
+	return img, nil
+}
+
 func (r Repo) logf(format string, args ...any) {
 	if r.Progress != nil {
 		fmt.Fprintf(r.Progress, format+"\n", args...)
