@@ -114,10 +114,12 @@ func TestPromoteDryRunSaysWhatTheRunWould(t *testing.T) {
 	if err := os.Remove(hook); err != nil {
 		t.Fatal(err)
 	}
-	t.Run("copied and tagged, not committed", func(t *testing.T) {
-		check(t, o, want{
-			text:    []string{"already copied: " + d2, "already tagged: " + prod + ":1.1.0@" + d2, "+    digest: " + d2, "dry run: would commit "},
-			notText: []string{"would copy", "would tag", "already promoted"}})
+	// A declined push leaves the digest copied but not tagged: the tag
+	// follows the push.
+	t.Run("copied, not tagged or committed", func(t *testing.T) {
+		check(t, o, want{tag: true,
+			text:    []string{"already copied: " + d2, "would tag: " + prod + ":1.1.0@" + d2, "+    digest: " + d2, "dry run: would commit "},
+			notText: []string{"would copy", "already tagged", "already promoted"}})
 	})
 
 	// Production is set by hand to an image that is neither in the target

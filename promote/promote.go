@@ -194,12 +194,11 @@ func (o *Options) validate() (validated, error) {
 //     tag of the target repository, unless the digest already carries a
 //     version tag there, which is reused. The version must pass the
 //     policy (semver.Check: no downgrade, the constraint).
-//  3. It checks that o.To can be rewritten, then copies the digest to
-//     o.ToImage (registry.Copy, digest preserved) and gives it the
-//     version tag (registry.TagImmutable: a tag pointing elsewhere is a
-//     failed gate).
-//  4. It sets o.To to TARGET:VERSION@DIGEST (gitops.Update) and commits
-//     "promote NAME VERSION from FROM to TO" with the trailers
+//  3. It sets o.To to TARGET:VERSION@DIGEST in the clone (gitops.Update),
+//     which checks that o.To can be rewritten, then copies the digest to
+//     o.ToImage (registry.Copy, digest preserved). A version tag that
+//     points elsewhere is a failed gate.
+//  4. It commits "promote NAME VERSION from FROM to TO" with the trailers
 //     Golden-Promoted-By, Golden-From, Golden-To, Golden-Image,
 //     Golden-Digest, Golden-Version, Golden-Source-Image and
 //     Golden-From-Commit (the GitOps commit FROM was read at), pushed
@@ -207,10 +206,19 @@ func (o *Options) validate() (validated, error) {
 //     clone). Golden-Source-Commit is left out: it names the application
 //     commit an image was built from (see Bump), which the depth-1 clone
 //     of the repository does not reach.
+//  5. It gives the digest the version tag (registry.TagImmutable).
+//
+// The tag comes after the push because registries cannot create a tag
+// only if it is absent: the push decides between concurrent promotions of
+// different digests to one version. The loser's push is refused, its edit
+// made again on the new head finds the version running with another
+// digest, and it fails the gate (exit 1) having tagged and committed
+// nothing. A push that succeeds with a tag that then fails is reported;
+// running the promotion again tags it.
 //
 // A dry run does steps 1, 2 and the checks of 3 (is the digest in the
 // target repository, does the version tag exist), and returns the diff
-// of step 4; it copies, tags and pushes nothing. Its result says what the
+// of steps 3 and 4; it copies, tags and pushes nothing. Its result says what the
 // run would do: WouldCopy, WouldTag, and AlreadyPromoted when nothing
 // would change.
 func Promote(ctx context.Context, o Options) (*Result, error) {
@@ -226,7 +234,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer c.Close()
 	pr := &promotion{o: o, v: v, c: c, res: &Result{From: v.from, To: v.to}}
-	for _, step := range []func(context.Context) error{pr.readSource, pr.pickVersion, pr.checkTarget, pr.registry, pr.commit} {
+	for _, step := range []func(context.Context) error{pr.readSource, pr.pickVersion, pr.checkTarget, pr.copyImage, pr.commit, pr.tagVersion} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
@@ -243,6 +251,8 @@ type promotion struct {
 	src gitops.Image    // what the source environment runs
 	img gitops.Image    // what the target environment is to run
 	env *envEdit        // the edit of the target environment
+
+	tagExists bool // the version tag pointed at the digest before
 }
 
 // readSource reads what the source environment runs in the clone of the
@@ -314,17 +324,18 @@ func (pr *promotion) pickVersion(ctx context.Context) error {
 // before the registry changes: a missing or malformed environment stops
 // here. The commit step pushes the edit.
 func (pr *promotion) checkTarget(ctx context.Context) error {
-	pr.env = &envEdit{rel: pr.v.to, img: pr.img, opts: pr.o.GitOps}
+	pr.env = &envEdit{rel: pr.v.to, img: pr.img, opts: pr.o.GitOps, guard: pr.versionGuard}
 	if _, err := pr.c.Edit(ctx, pr.env.edit); err != nil {
 		return fmt.Errorf("checking the target environment: %w", err)
 	}
 	return nil
 }
 
-// registry copies the digest to the target repository and tags it (a dry
-// run only says what it would do). A version tag pointing elsewhere stops
-// the promotion before anything is copied (TagImmutable checks again).
-func (pr *promotion) registry(ctx context.Context) error {
+// copyImage copies the digest to the target repository (a dry run only
+// says what it would copy and tag). A version tag pointing elsewhere stops
+// the promotion before anything is copied. The tag itself comes after the
+// push (tagVersion): the push is the promotions' lock.
+func (pr *promotion) copyImage(ctx context.Context) error {
 	o, res := &pr.o, pr.res
 	cur, exists, err := registry.TagDigest(ctx, res.TargetRepository, res.Version, o.Registry)
 	if err != nil {
@@ -335,14 +346,15 @@ func (pr *promotion) registry(ctx context.Context) error {
 			Repository: res.TargetRepository, Tag: res.Version, Existing: cur, Wanted: res.Digest,
 		})
 	}
-	needCopy := false
-	if res.TargetRepository != res.SourceRepository {
-		present, err := hasDigest(ctx, res.TargetRepository, res.Digest, o.Registry)
-		if err != nil {
-			return err
-		}
-		needCopy = !present
+	pr.tagExists = exists
+	present, err := hasDigest(ctx, res.TargetRepository, res.Digest, o.Registry)
+	if err != nil {
+		return err
 	}
+	if !present && res.TargetRepository == res.SourceRepository {
+		return exitcode.Inputf("%s runs %s, which is not found in the registry", pr.v.from, res.SourceImage)
+	}
+	needCopy := !present
 	if o.DryRun {
 		res.WouldCopy, res.WouldTag = needCopy, !exists
 		if res.WouldCopy {
@@ -360,10 +372,48 @@ func (pr *promotion) registry(ctx context.Context) error {
 		}
 		res.Copied = true
 	}
-	// TagImmutable checks the tag again: another promotion may have
-	// created it since.
+	return nil
+}
+
+// versionGuard refuses to set the target environment to the version when
+// it already runs that version of the target repository with another
+// digest: a concurrent promotion of another digest to the same version
+// won the push. Registries cannot create a tag only if it is absent, so
+// the GitOps push decides between such promotions, and the loser stops
+// here (exit 1), before it tags anything.
+func (pr *promotion) versionGuard(cur gitops.Image) error {
+	res := pr.res
+	repo := cur.Name
+	if cur.NewName != "" {
+		repo = cur.NewName
+	}
+	if repo == res.TargetRepository && cur.Tag == res.Version && cur.Digest != "" && cur.Digest != res.Digest {
+		return exitcode.GateError(fmt.Errorf("%s already runs %s:%s@%s: another promotion gave version %s to another digest: %w",
+			pr.v.to, repo, cur.Tag, cur.Digest, res.Version, &registry.TagConflictError{
+				Repository: res.TargetRepository, Tag: res.Version, Existing: cur.Digest, Wanted: res.Digest,
+			}))
+	}
+	return nil
+}
+
+// tagVersion gives the digest its version tag in the target repository,
+// once the target environment's commit is pushed (or found already there).
+func (pr *promotion) tagVersion(ctx context.Context) error {
+	o, res := &pr.o, pr.res
+	defer func() {
+		res.AlreadyPromoted = res.Unchanged && !res.Copied && !res.Tagged && !res.WouldCopy && !res.WouldTag
+	}()
+	if o.DryRun || pr.tagExists {
+		return nil
+	}
+	// TagImmutable checks the tag again: a promotion to another
+	// environment may have created it since.
 	created, err := registry.TagImmutable(ctx, res.TargetRepository, res.Version, res.Digest, o.Registry)
 	if err != nil {
+		if res.Pushed {
+			return fmt.Errorf("%s now runs %s (commit %s), but tagging it failed; promote again to tag it: %w",
+				res.To, res.TargetImage, ShortCommit(res.Commit), err)
+		}
 		return err
 	}
 	res.Tagged = created
@@ -401,7 +451,6 @@ func (pr *promotion) commit(ctx context.Context) error {
 	if !out.Unchanged {
 		res.Changes = pr.env.changes
 	}
-	res.AlreadyPromoted = out.Unchanged && !res.Copied && !res.Tagged && !res.WouldCopy && !res.WouldTag
 	return nil
 }
 

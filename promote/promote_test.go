@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/testsupport/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/promotetest"
 	"github.com/goldenci/golden/registry"
 	"github.com/goldenci/golden/semver"
 )
@@ -111,8 +113,9 @@ func equalResult(a, b Result) bool {
 }
 
 // TestPromoteCompletesAfterFailedPush: the push of a first run is
-// declined by a hook after the image was copied and tagged; the re-run
-// reuses the version, copies and tags nothing, and pushes.
+// declined by a hook after the image was copied; the version tag follows
+// the push, so nothing is tagged. The re-run picks the same version,
+// copies nothing, pushes and tags.
 func TestPromoteCompletesAfterFailedPush(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
@@ -132,8 +135,10 @@ func TestPromoteCompletesAfterFailedPush(t *testing.T) {
 	if f.head(t) != before {
 		t.Fatal("the declined push moved main")
 	}
-	if d := f.reg.Digest(t, "acme/go-service-prod:1.0.1"); d != digest {
-		t.Fatalf("the first run did not tag 1.0.1 (got %q)", d)
+	// The digest is copied; the version tag follows the push, so the
+	// declined push left it untagged.
+	if tags := f.reg.Tags(t, "acme/go-service-prod"); !slices.Equal(tags, []string{"1.0.0"}) {
+		t.Fatalf("tags after the declined push = %v, want [1.0.0]", tags)
 	}
 
 	if err := os.Remove(hook); err != nil {
@@ -143,7 +148,7 @@ func TestPromoteCompletesAfterFailedPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Version != "1.0.1" || !res.VersionReused || res.Copied || res.Tagged || !res.Pushed || res.AlreadyPromoted {
+	if res.Version != "1.0.1" || res.VersionReused || res.Copied || !res.Tagged || !res.Pushed || res.AlreadyPromoted {
 		t.Errorf("re-run = %+v", res)
 	}
 	if img := f.current(t, "main", prodOverlay+"/kustomization.yaml"); img.Tag != "1.0.1" || img.Digest != digest {
@@ -409,5 +414,84 @@ func TestPromoteReplacesAStaleNewName(t *testing.T) {
 	}
 	if got.NewName != "" || got.Tag != "1.0.0" || got.Digest != digest || res.TargetImage != repo+":1.0.0@"+digest {
 		t.Errorf("production runs %+v (result %s); want %s:1.0.0@%s without a newName", got, res.TargetImage, repo, digest)
+	}
+}
+
+// TestPromoteConcurrentSameVersion: promotions of different digests to the
+// same new version, run at once against the real registry and git server:
+// exactly one wins; the others fail the gate (exit 1, a tag conflict)
+// without tagging or committing, and the version tag, production and the
+// history all name the winner's digest.
+func TestPromoteConcurrentSameVersion(t *testing.T) {
+	t.Parallel()
+	const n = 4
+	staging := promotetest.ExampleFiles(t)[stagingOverlay+"/kustomization.yaml"]
+	extra := map[string]string{}
+	for i := range n {
+		extra[fmt.Sprintf("overlays/src-%d/kustomization.yaml", i)] = staging
+	}
+	f := newFixture(t, extra)
+	f.reg.PushIndex(t, "acme/go-service-prod", "1.0.0")
+	digests := map[string]bool{}
+	for i := range n {
+		d := f.reg.PushIndex(t, "acme/go-service", fmt.Sprintf("rc-%d", i))
+		digests[d] = true
+		if _, err := Bump(testContext(t), BumpOptions{Repo: f.repo(), Path: fmt.Sprintf("overlays/src-%d", i),
+			Image: gitops.Image{Name: exampleImage, NewName: f.reg.Repo("acme/go-service"), Digest: d}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := f.head(t)
+
+	type outcome struct {
+		res *Result
+		err error
+	}
+	out := make([]outcome, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := f.options("acme/go-service-prod")
+			o.From, o.Version = fmt.Sprintf("overlays/src-%d", i), "2.0.0"
+			out[i].res, out[i].err = Promote(testContext(t), o)
+		}()
+	}
+	wg.Wait()
+
+	var winner *Result
+	for i, r := range out {
+		var conflict *registry.TagConflictError
+		switch {
+		case r.err == nil && winner == nil:
+			winner = r.res
+		case r.err == nil:
+			t.Errorf("promotion %d also succeeded: %s and %s both got 2.0.0", i, winner.Digest, r.res.Digest)
+		case exitcode.Code(r.err) != exitcode.Failed || !errors.As(r.err, &conflict):
+			t.Errorf("promotion %d: exit %d: %v; want a tag conflict (exit 1)", i, exitcode.Code(r.err), r.err)
+		}
+	}
+	if winner == nil {
+		t.Fatal("no promotion succeeded")
+	}
+	if !digests[winner.Digest] || !winner.Pushed || !winner.Tagged {
+		t.Errorf("winner = %+v", winner)
+	}
+	if d := f.reg.Digest(t, "acme/go-service-prod:2.0.0"); d != winner.Digest {
+		t.Errorf("tag 2.0.0 = %s, the winner promoted %s", d, winner.Digest)
+	}
+	if img := f.current(t, "main", prodOverlay+"/kustomization.yaml"); img.Tag != "2.0.0" || img.Digest != winner.Digest {
+		t.Errorf("production runs %+v, the winner promoted %s", img, winner.Digest)
+	}
+	var promotions int
+	for _, c := range f.srv.Log(t, "gitops.git", "main") {
+		if c.Hash == before {
+			break
+		}
+		promotions++
+	}
+	if promotions != 1 {
+		t.Errorf("%d promotion commits, want 1", promotions)
 	}
 }

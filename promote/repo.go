@@ -73,6 +73,9 @@ type envEdit struct {
 	img     gitops.Image
 	opts    gitops.Options
 	changes []gitops.Change // file names relative to the repository
+	// guard, when set, sees what the environment runs before the edit and
+	// may refuse the edit.
+	guard func(current gitops.Image) error
 }
 
 func (e *envEdit) edit(dir string) (bool, error) {
@@ -80,6 +83,15 @@ func (e *envEdit) edit(dir string) (bool, error) {
 	p, err := inCheckout(dir, e.rel)
 	if err != nil {
 		return false, err
+	}
+	if e.guard != nil {
+		// An environment that does not run the image yet is Update's to
+		// report.
+		if cur, err := gitops.CurrentImage(p, e.img.Name, e.opts); err == nil {
+			if err := e.guard(cur); err != nil {
+				return false, err
+			}
+		}
 	}
 	r, err := gitops.Update(p, e.img, e.opts)
 	if err != nil {
