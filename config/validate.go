@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/tools"
 )
@@ -231,27 +232,13 @@ func validService(s string) error {
 	return nil
 }
 
-// The grammar of image references, after the OCI distribution spec
-// (github.com/distribution/reference), as package gitops has it.
-const (
-	domainComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
-	domainPart      = domainComponent + `(?:\.` + domainComponent + `)*(?::[0-9]+)?`
-	pathComponent   = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
-	maxRepoLength   = 255
-)
-
-var (
-	repoRE   = regexp.MustCompile(`^(?:` + domainPart + `/)?` + pathComponent + `(?:/` + pathComponent + `)*$`)
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-)
-
-// validRepository checks an image repository without tag or digest.
+// validRepository checks an image repository without tag or digest, by
+// the grammar of package gitops (the one place it is written).
 func validRepository(s string) error {
-	if len(s) > maxRepoLength {
-		return fmt.Errorf("image repository longer than %d characters", maxRepoLength)
+	if len(s) > gitops.MaxRepositoryLength {
+		return fmt.Errorf("image repository longer than %d characters", gitops.MaxRepositoryLength)
 	}
-	if !repoRE.MatchString(s) {
+	if gitops.ValidateRepository(s) != nil {
 		return fmt.Errorf("bad image repository %q (want [registry[:port]/]path in lowercase, without tag or digest)", s)
 	}
 	return nil
@@ -274,13 +261,13 @@ func validRef(s string) error {
 		return fmt.Errorf("empty image reference")
 	}
 	repo, tag, digest, hasTag, hasDigest := splitRef(s)
-	if len(repo) > maxRepoLength || !repoRE.MatchString(repo) {
+	if gitops.ValidateRepository(repo) != nil {
 		return fmt.Errorf("bad image reference %q (want [registry[:port]/]path[:tag][@sha256:digest], the path in lowercase)", s)
 	}
-	if hasTag && !tagRE.MatchString(tag) {
+	if hasTag && gitops.ValidateTag(tag) != nil {
 		return fmt.Errorf("bad image reference %q: bad tag %q", s, tag)
 	}
-	if hasDigest && !digestRE.MatchString(digest) {
+	if hasDigest && gitops.ValidateDigest(digest) != nil {
 		return fmt.Errorf("bad image reference %q: bad digest %q (want sha256:<64 lowercase hex digits>)", s, digest)
 	}
 	return nil

@@ -17,6 +17,7 @@ package coverage
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -385,16 +386,12 @@ func cmpBlocks(a, b Block) int {
 }
 
 func lessPos(a, b pos) bool {
-	if a.startLine != b.startLine {
-		return a.startLine < b.startLine
-	}
-	if a.startCol != b.startCol {
-		return a.startCol < b.startCol
-	}
-	if a.endLine != b.endLine {
-		return a.endLine < b.endLine
-	}
-	return a.endCol < b.endCol
+	return cmp.Or(
+		cmp.Compare(a.startLine, b.startLine),
+		cmp.Compare(a.startCol, b.startCol),
+		cmp.Compare(a.endLine, b.endLine),
+		cmp.Compare(a.endCol, b.endCol),
+	) < 0
 }
 
 func sortFiles(fs []*File) {

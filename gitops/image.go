@@ -122,8 +122,11 @@ const (
 	domainComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
 	domainPart      = domainComponent + `(?:\.` + domainComponent + `)*(?::[0-9]+)?`
 	pathComponent   = `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
-	maxRepoLength   = 255
 )
+
+// MaxRepositoryLength is the longest image repository the distribution
+// spec allows.
+const MaxRepositoryLength = 255
 
 var (
 	repoRE   = regexp.MustCompile(`^(?:` + domainPart + `/)?` + pathComponent + `(?:/` + pathComponent + `)*$`)
@@ -138,8 +141,8 @@ func ValidateRepository(s string) error {
 	switch {
 	case s == "":
 		return invalid("empty image name")
-	case len(s) > maxRepoLength:
-		return invalid("image name longer than %d characters", maxRepoLength)
+	case len(s) > MaxRepositoryLength:
+		return invalid("image name longer than %d characters", MaxRepositoryLength)
 	case !repoRE.MatchString(s):
 		return invalid("bad image name %q (want [registry[:port]/]path in lowercase, without tag or digest)", s)
 	}

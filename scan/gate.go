@@ -1,8 +1,9 @@
 package scan
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,29 +159,14 @@ func newCounts() Counts {
 // first, then file, line, column, rule, message), ties broken by kind
 // and package so that the order never depends on the input's.
 func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		switch {
-		case a.Severity.Rank() != b.Severity.Rank():
-			return a.Severity.Rank() > b.Severity.Rank()
-		case a.File != b.File:
-			return a.File < b.File
-		case a.Line != b.Line:
-			return a.Line < b.Line
-		case a.Column != b.Column:
-			return a.Column < b.Column
-		case a.RuleID != b.RuleID:
-			return a.RuleID < b.RuleID
-		case a.Message != b.Message:
-			return a.Message < b.Message
-		case a.Kind != b.Kind:
-			return a.Kind < b.Kind
-		case a.Package != b.Package:
-			return a.Package < b.Package
-		case a.InstalledVersion != b.InstalledVersion:
-			return a.InstalledVersion < b.InstalledVersion
-		}
-		return a.PkgPath < b.PkgPath
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			result.CompareFindings(a.Finding, b.Finding),
+			cmp.Compare(a.Kind, b.Kind),
+			cmp.Compare(a.Package, b.Package),
+			cmp.Compare(a.InstalledVersion, b.InstalledVersion),
+			cmp.Compare(a.PkgPath, b.PkgPath),
+		)
 	})
 }
 
