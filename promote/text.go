@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/result"
 )
 
@@ -30,21 +31,22 @@ func (res *BumpResult) Record(r *result.Run) {
 	if res.Image.Tag != "" {
 		r.SetOutput("version", res.Image.Tag)
 	}
-	recordGitOutputs(r, res.Commit, res.Parent, res.Branch, res.CompareURL, res.Pushed, res.Unchanged)
+	recordGitOutputs(r, res.Outcome)
 }
 
-// recordGitOutputs records commit, changed, branch and compare_url.
-func recordGitOutputs(r *result.Run, commit, parent, branch, compareURL string, pushed, unchanged bool) {
+// recordGitOutputs records commit (the pushed one, or the one that
+// already holds the change), changed, branch and compare_url.
+func recordGitOutputs(r *result.Run, out gitrepo.Outcome) {
 	switch {
-	case pushed:
-		r.SetOutput("commit", commit)
-	case unchanged:
-		r.SetOutput("commit", parent)
+	case out.Pushed:
+		r.SetOutput("commit", out.Commit)
+	case out.Unchanged:
+		r.SetOutput("commit", out.Parent)
 	}
-	r.SetOutput("changed", fmt.Sprint(pushed))
-	r.SetOutput("branch", branch)
-	if compareURL != "" {
-		r.SetOutput("compare_url", compareURL)
+	r.SetOutput("changed", fmt.Sprint(out.Pushed))
+	r.SetOutput("branch", out.Branch)
+	if out.CompareURL != "" {
+		r.SetOutput("compare_url", out.CompareURL)
 	}
 }
 
@@ -63,28 +65,32 @@ func (res *BumpResult) Print(w io.Writer) error {
 	case res.Unchanged:
 		fmt.Fprintf(&b, "no change: %s already runs %s (%s at %s); nothing committed\n", res.Path, res.Ref, res.Branch, ShortCommit(res.Parent))
 	default:
-		fmt.Fprintf(&b, "bumped %s in %s to %s: commit %s pushed to %s", name, res.Path, res.Ref, res.Commit, res.Branch)
-		if res.Attempts > 1 {
-			fmt.Fprintf(&b, " (attempt %d)", res.Attempts)
+		fmt.Fprintf(&b, "bumped %s in %s to %s", name, res.Path, res.Ref)
+	}
+	return writeOutcome(w, &b, res.Outcome)
+}
+
+// writeOutcome ends the output of a change: where the commit went (when
+// one was pushed) and where a pull or merge request can be opened; then
+// it writes it all to w.
+func writeOutcome(w io.Writer, b *strings.Builder, out gitrepo.Outcome) error {
+	if out.Pushed {
+		fmt.Fprintf(b, ": commit %s pushed to %s", out.Commit, out.Branch)
+		if out.Attempts > 1 {
+			fmt.Fprintf(b, " (attempt %d)", out.Attempts)
 		}
 		b.WriteString("\n")
 	}
-	writeBranchHint(&b, res.Branch, res.Base, res.CompareURL, res.DryRun)
+	if out.Branch != out.Base && !out.DryRun {
+		fmt.Fprintf(b, "branch: %s (open a pull or merge request into %s)\n", out.Branch, out.Base)
+		if out.CompareURL != "" {
+			fmt.Fprintf(b, "compare: %s\n", out.CompareURL)
+		}
+	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return exitcode.Infraf("writing the output: %w", err)
 	}
 	return nil
-}
-
-// writeBranchHint tells where a pull or merge request can be opened.
-func writeBranchHint(b *strings.Builder, branch, base, compareURL string, dryRun bool) {
-	if branch == base || dryRun {
-		return
-	}
-	fmt.Fprintf(b, "branch: %s (open a pull or merge request into %s)\n", branch, base)
-	if compareURL != "" {
-		fmt.Fprintf(b, "compare: %s\n", compareURL)
-	}
 }
 
 func commitSubject(msg string) string {
@@ -123,7 +129,7 @@ func (res *Result) Record(r *result.Run) {
 	r.SetOutput("image", res.TargetImage)
 	r.SetOutput("source_image", res.SourceImage)
 	r.SetOutput("source_commit", res.SourceCommit)
-	recordGitOutputs(r, res.Commit, res.Parent, res.Branch, res.CompareURL, res.Pushed, res.Unchanged)
+	recordGitOutputs(r, res.Outcome)
 	if !res.DryRun {
 		r.Image = &result.Image{Name: res.TargetRepository, Digest: res.Digest, Tags: []string{res.Version}}
 	}
@@ -173,15 +179,7 @@ func (res *Result) Print(w io.Writer) error {
 	case res.Unchanged:
 		fmt.Fprintf(&b, "no change: %s already runs %s (%s at %s); nothing committed\n", res.To, res.TargetImage, res.Branch, ShortCommit(res.Parent))
 	default:
-		fmt.Fprintf(&b, "promoted: %s: commit %s pushed to %s", commitSubject(res.Message), res.Commit, res.Branch)
-		if res.Attempts > 1 {
-			fmt.Fprintf(&b, " (attempt %d)", res.Attempts)
-		}
-		b.WriteString("\n")
+		fmt.Fprintf(&b, "promoted: %s", commitSubject(res.Message))
 	}
-	writeBranchHint(&b, res.Branch, res.Base, res.CompareURL, res.DryRun)
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return exitcode.Infraf("writing the output: %w", err)
-	}
-	return nil
+	return writeOutcome(w, &b, res.Outcome)
 }
