@@ -112,6 +112,16 @@ func (p *parser) token() (xml.Token, error) {
 	return nil, p.errorf("%v", err)
 }
 
+// inner reads the next token inside an element, where the end of the
+// report is an error.
+func (p *parser) inner() (xml.Token, error) {
+	tok, err := p.token()
+	if err == io.EOF {
+		return nil, p.errorf("unexpected end of the report")
+	}
+	return tok, err
+}
+
 func (p *parser) parse() ([]result.TestCase, error) {
 	root := false
 	for {
@@ -158,10 +168,7 @@ func (p *parser) parse() ([]result.TestCase, error) {
 // end element.
 func (p *parser) children() error {
 	for {
-		tok, err := p.token()
-		if err == io.EOF {
-			return p.errorf("unexpected end of the report")
-		}
+		tok, err := p.inner()
 		if err != nil {
 			return err
 		}
@@ -225,10 +232,7 @@ func (p *parser) testcase(start xml.StartElement) error {
 	}
 	var o outcome
 	for done := false; !done; {
-		tok, err := p.token()
-		if err == io.EOF {
-			return p.errorf("unexpected end of the report")
-		}
+		tok, err := p.inner()
 		if err != nil {
 			return err
 		}
@@ -291,10 +295,7 @@ func (p *parser) suiteAndName(classname, file, name string) (string, string) {
 func (p *parser) text() (string, error) {
 	var b strings.Builder
 	for depth := 1; depth > 0; {
-		tok, err := p.token()
-		if err == io.EOF {
-			return "", p.errorf("unexpected end of the report")
-		}
+		tok, err := p.inner()
 		if err != nil {
 			return "", err
 		}
