@@ -4,7 +4,9 @@
 # repository with FILES files and COMMITS commits of history, and report
 # golden's peak memory. The claim: golden bump is no slower than the git
 # CLI sequence, and its memory stays bounded (it clones one commit, not the
-# history).
+# history). golden checks out only the environment it changes (a sparse
+# checkout) and commits only the trees on the changed path; git clone writes
+# the whole tree.
 #
 # The repository is generated with git fast-import and served as a local
 # bare repository through a file:// URL, so both sides run the same

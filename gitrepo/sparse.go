@@ -106,8 +106,10 @@ func (r *sparseResolver) add(p string, hops int) error {
 		}
 		e, err := t.FindEntry(part)
 		if err != nil {
-			r.set.full[p] = true // missing or not a valid name: the edit says so
-			return nil //nolint:nilerr // the edit reports it as a full checkout would
+			// Missing, or not a valid name: the edit reports it, as it
+			// would on a full checkout.
+			r.set.full[p] = true
+			return nil
 		}
 		switch {
 		case e.Mode == filemode.Symlink:
