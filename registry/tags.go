@@ -89,6 +89,9 @@ func Tag(ctx context.Context, repo, tag, digest string, opts Options) error {
 // it creates tag, changes nothing when tag already points at digest, and
 // refuses with a *TagConflictError, classified as a failed gate (exit 1),
 // when tag points at another digest. It reports whether it created the tag.
+// It checks, then writes: registries cannot create a tag only if it is
+// absent, so concurrent callers must be serialized by something else
+// (golden promote tags after its GitOps push, which decides between them).
 func TagImmutable(ctx context.Context, repo, tag, digest string, opts Options) (created bool, err error) {
 	return tagDigest(ctx, repo, tag, digest, true, opts)
 }
