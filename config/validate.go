@@ -54,12 +54,7 @@ type check struct {
 func (c *Config) checks() []check {
 	var cs []check
 	add := func(key string, err func() error) { cs = append(cs, check{key, err}) }
-	add("service", func() error {
-		if c.Service == "" {
-			return nil
-		}
-		return validService(c.Service)
-	})
+	add("service", optional(c.Service, validService))
 	add("language", func() error {
 		if c.Language == "" {
 			return fmt.Errorf("not set (want go, python or node)")
@@ -69,26 +64,11 @@ func (c *Config) checks() []check {
 		}
 		return nil
 	})
-	add("image.repository", func() error {
-		if c.Image.Repository == "" {
-			return nil
-		}
-		return validRepository(c.Image.Repository)
-	})
+	add("image.repository", optional(c.Image.Repository, validRepository))
 	add("image.dockerfile", func() error { return validDockerfile(c.Image.Dockerfile) })
-	add("image.target", func() error {
-		if c.Image.Target == "" {
-			return nil
-		}
-		return validTarget(c.Image.Target)
-	})
+	add("image.target", optional(c.Image.Target, validTarget))
 	add("image.platforms", func() error { return validList(c.Image.Platforms, validPlatform) })
-	add("image.main", func() error {
-		if c.Image.Main == "" {
-			return nil
-		}
-		return validPackage(c.Image.Main)
-	})
+	add("image.main", optional(c.Image.Main, validPackage))
 	for _, k := range sortedKeys(c.Image.BuildArgs) {
 		add("image.buildArgs."+k, func() error { return validBuildArg(k, c.Image.BuildArgs[k]) })
 	}
@@ -102,32 +82,12 @@ func (c *Config) checks() []check {
 	add("coverage.min", func() error { return validPercentPtr(c.Coverage.Min) })
 	add("coverage.minPackage", func() error { return validPercentPtr(c.Coverage.MinPackage) })
 	add("coverage.patchMin", func() error { return validPercentPtr(c.Coverage.PatchMin) })
-	add("coverage.patchBase", func() error {
-		if c.Coverage.PatchBase == "" {
-			return nil
-		}
-		return validRevision(c.Coverage.PatchBase)
-	})
+	add("coverage.patchBase", optional(c.Coverage.PatchBase, validRevision))
 	add("scan.severity", func() error { return validList(c.Scan.Severity, validSeverity) })
 	add("scan.scanners", func() error { return validList(c.Scan.Scanners, validScanner) })
-	add("scan.dbRepository", func() error {
-		if c.Scan.DBRepository == "" {
-			return nil
-		}
-		return validDBRepository(c.Scan.DBRepository)
-	})
-	add("scan.javaDBRepository", func() error {
-		if c.Scan.JavaDBRepository == "" {
-			return nil
-		}
-		return validDBRepository(c.Scan.JavaDBRepository)
-	})
-	add("scan.checksBundleRepository", func() error {
-		if c.Scan.ChecksBundleRepository == "" {
-			return nil
-		}
-		return validDBRepository(c.Scan.ChecksBundleRepository)
-	})
+	add("scan.dbRepository", optional(c.Scan.DBRepository, validDBRepository))
+	add("scan.javaDBRepository", optional(c.Scan.JavaDBRepository, validDBRepository))
+	add("scan.checksBundleRepository", optional(c.Scan.ChecksBundleRepository, validDBRepository))
 	add("scan.skipDirs", func() error {
 		if len(c.Scan.SkipDirs) == 0 {
 			return nil
@@ -142,35 +102,15 @@ func (c *Config) checks() []check {
 			return validEnvValue(c.Env[k])
 		})
 	}
-	add("caCerts", func() error {
-		if c.CACerts == "" {
-			return nil
-		}
-		return validCACerts(c.CACerts)
-	})
-	add("gitops.repo", func() error {
-		if c.GitOps.Repo == "" {
-			return nil
-		}
-		return validGitRepo(c.GitOps.Repo)
-	})
-	add("gitops.branch", func() error {
-		if c.GitOps.Branch == "" {
-			return nil
-		}
-		return validBranch(c.GitOps.Branch)
-	})
+	add("caCerts", optional(c.CACerts, validCACerts))
+	add("gitops.repo", optional(c.GitOps.Repo, validGitRepo))
+	add("gitops.branch", optional(c.GitOps.Branch, validBranch))
 	for _, name := range sortedKeys(c.GitOps.Environments) {
 		env := c.GitOps.Environments[name]
 		key := "gitops.environments." + name
 		add(key, func() error { return validEnvName(name) })
 		add(key+".path", func() error { return validEnvPath(env.Path) })
-		add(key+".image", func() error {
-			if env.Image == "" {
-				return nil
-			}
-			return validRepository(env.Image)
-		})
+		add(key+".image", optional(env.Image, validRepository))
 	}
 	add("gitops.staging", func() error { return validStaging(c.GitOps.Staging, c.GitOps.Environments, c.GitOps.Repo != "") })
 	for _, k := range sortedKeys(c.Tools) {
@@ -182,6 +122,16 @@ func (c *Config) checks() []check {
 		})
 	}
 	return cs
+}
+
+// optional checks s with valid unless it is empty (not set).
+func optional(s string, valid func(string) error) func() error {
+	return func() error {
+		if s == "" {
+			return nil
+		}
+		return valid(s)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
