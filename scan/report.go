@@ -129,114 +129,138 @@ func Findings(rep *types.Report) ([]Finding, error) {
 	for i, res := range rep.Results {
 		where := fmt.Sprintf("result %d (target %q)", i+1, res.Target)
 		for _, v := range res.Vulnerabilities {
-			id := strings.TrimSpace(v.VulnerabilityID)
-			if id == "" {
-				return nil, fmt.Errorf("%s: vulnerability in package %q has no VulnerabilityID", where, v.PkgName)
-			}
-			sev, err := severity(v.Severity)
+			f, err := vulnFinding(res.Target, v)
 			if err != nil {
-				return nil, fmt.Errorf("%s: vulnerability %s: %w", where, id, err)
-			}
-			f := Finding{
-				Finding: result.Finding{
-					Tool:             Tool,
-					Kind:             result.KindVulnerability,
-					RuleID:           id,
-					Severity:         sev,
-					Title:            oneLine(v.Title),
-					Message:          vulnMessage(id, v.PkgName, v.InstalledVersion, v.FixedVersion, vulnStatus(v.Status)),
-					File:             res.Target,
-					URL:              v.PrimaryURL,
-					Package:          v.PkgName,
-					InstalledVersion: v.InstalledVersion,
-					FixedVersion:     strings.TrimSpace(v.FixedVersion),
-				},
-				Target:  res.Target,
-				PkgPath: v.PkgPath,
-				Status:  vulnStatus(v.Status),
-			}
-			if p := v.PkgIdentifier.PURL; p != nil {
-				f.PURL = p.String()
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 			out = append(out, f)
 		}
-		for _, s := range res.Secrets {
-			id := strings.TrimSpace(s.RuleID)
-			if id == "" {
-				return nil, fmt.Errorf("%s: secret at line %d has no RuleID", where, s.StartLine)
-			}
-			sev, err := severity(s.Severity)
+		for _, sec := range res.Secrets {
+			f, err := secretFinding(res.Target, sec)
 			if err != nil {
-				return nil, fmt.Errorf("%s: secret %s: %w", where, id, err)
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-			title := oneLine(s.Title)
-			msg := title
-			if msg == "" {
-				msg = "secret matched rule " + id
-			}
-			// Never s.Match or s.Code: they hold (a masked copy of) the
-			// secret and the lines around it.
-			out = append(out, Finding{
-				Finding: result.Finding{
-					Tool:     Tool,
-					Kind:     result.KindSecret,
-					RuleID:   id,
-					Severity: sev,
-					Title:    title,
-					Message:  msg,
-					File:     res.Target,
-					Line:     max(s.StartLine, 0),
-					EndLine:  max(s.EndLine, 0),
-				},
-				Target: res.Target,
-			})
+			out = append(out, f)
 		}
 		for _, m := range res.Misconfigurations {
 			if m.Status != types.MisconfStatusFailure {
 				continue
 			}
-			id := strings.TrimSpace(m.ID)
-			if id == "" {
-				// Reports of older trivy versions name checks by AVD ID only.
-				id = strings.TrimSpace(m.AVDID) //nolint:staticcheck // deprecated, still in older reports
-			}
-			if id == "" {
-				return nil, fmt.Errorf("%s: misconfiguration %q has no ID", where, m.Title)
-			}
-			sev, err := severity(m.Severity)
+			f, err := misconfFinding(res.Target, m)
 			if err != nil {
-				return nil, fmt.Errorf("%s: misconfiguration %s: %w", where, id, err)
+				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-			msg := oneLine(m.Message)
-			if msg == "" {
-				msg = oneLine(m.Title)
-			}
-			var aliases []string
-			// Trivy's ignore matching also tries the AVD ID and aliases.
-			for _, a := range append([]string{m.AVDID}, m.Aliases...) { //nolint:staticcheck // deprecated, still in older reports
-				if a = strings.TrimSpace(a); a != "" && a != id {
-					aliases = append(aliases, a)
-				}
-			}
-			out = append(out, Finding{
-				Finding: result.Finding{
-					Tool:     Tool,
-					Kind:     result.KindMisconfiguration,
-					RuleID:   id,
-					Severity: sev,
-					Title:    oneLine(m.Title),
-					Message:  msg,
-					File:     res.Target,
-					Line:     max(m.CauseMetadata.StartLine, 0),
-					EndLine:  max(m.CauseMetadata.EndLine, 0),
-					URL:      m.PrimaryURL,
-				},
-				Target:  res.Target,
-				Aliases: aliases,
-			})
+			out = append(out, f)
 		}
 	}
 	return out, nil
+}
+
+func vulnFinding(target string, v types.DetectedVulnerability) (Finding, error) {
+	id := strings.TrimSpace(v.VulnerabilityID)
+	if id == "" {
+		return Finding{}, fmt.Errorf("vulnerability in package %q has no VulnerabilityID", v.PkgName)
+	}
+	sev, err := severity(v.Severity)
+	if err != nil {
+		return Finding{}, fmt.Errorf("vulnerability %s: %w", id, err)
+	}
+	f := Finding{
+		Finding: result.Finding{
+			Tool:             Tool,
+			Kind:             result.KindVulnerability,
+			RuleID:           id,
+			Severity:         sev,
+			Title:            oneLine(v.Title),
+			Message:          vulnMessage(id, v.PkgName, v.InstalledVersion, v.FixedVersion, vulnStatus(v.Status)),
+			File:             target,
+			URL:              v.PrimaryURL,
+			Package:          v.PkgName,
+			InstalledVersion: v.InstalledVersion,
+			FixedVersion:     strings.TrimSpace(v.FixedVersion),
+		},
+		Target:  target,
+		PkgPath: v.PkgPath,
+		Status:  vulnStatus(v.Status),
+	}
+	if p := v.PkgIdentifier.PURL; p != nil {
+		f.PURL = p.String()
+	}
+	return f, nil
+}
+
+func secretFinding(target string, s types.DetectedSecret) (Finding, error) {
+	id := strings.TrimSpace(s.RuleID)
+	if id == "" {
+		return Finding{}, fmt.Errorf("secret at line %d has no RuleID", s.StartLine)
+	}
+	sev, err := severity(s.Severity)
+	if err != nil {
+		return Finding{}, fmt.Errorf("secret %s: %w", id, err)
+	}
+	title := oneLine(s.Title)
+	msg := title
+	if msg == "" {
+		msg = "secret matched rule " + id
+	}
+	// Never s.Match or s.Code: they hold (a masked copy of) the secret and
+	// the lines around it.
+	return Finding{
+		Finding: result.Finding{
+			Tool:     Tool,
+			Kind:     result.KindSecret,
+			RuleID:   id,
+			Severity: sev,
+			Title:    title,
+			Message:  msg,
+			File:     target,
+			Line:     max(s.StartLine, 0),
+			EndLine:  max(s.EndLine, 0),
+		},
+		Target: target,
+	}, nil
+}
+
+func misconfFinding(target string, m types.DetectedMisconfiguration) (Finding, error) {
+	id := strings.TrimSpace(m.ID)
+	if id == "" {
+		// Reports of older trivy versions name checks by AVD ID only.
+		id = strings.TrimSpace(m.AVDID) //nolint:staticcheck // deprecated, still in older reports
+	}
+	if id == "" {
+		return Finding{}, fmt.Errorf("misconfiguration %q has no ID", m.Title)
+	}
+	sev, err := severity(m.Severity)
+	if err != nil {
+		return Finding{}, fmt.Errorf("misconfiguration %s: %w", id, err)
+	}
+	msg := oneLine(m.Message)
+	if msg == "" {
+		msg = oneLine(m.Title)
+	}
+	var aliases []string
+	// Trivy's ignore matching also tries the AVD ID and aliases.
+	for _, a := range append([]string{m.AVDID}, m.Aliases...) { //nolint:staticcheck // deprecated, still in older reports
+		if a = strings.TrimSpace(a); a != "" && a != id {
+			aliases = append(aliases, a)
+		}
+	}
+	return Finding{
+		Finding: result.Finding{
+			Tool:     Tool,
+			Kind:     result.KindMisconfiguration,
+			RuleID:   id,
+			Severity: sev,
+			Title:    oneLine(m.Title),
+			Message:  msg,
+			File:     target,
+			Line:     max(m.CauseMetadata.StartLine, 0),
+			EndLine:  max(m.CauseMetadata.EndLine, 0),
+			URL:      m.PrimaryURL,
+		},
+		Target:  target,
+		Aliases: aliases,
+	}, nil
 }
 
 // severity reads a Trivy severity; empty is UNKNOWN, as Trivy treats it.
