@@ -18,7 +18,9 @@
 //     1 (warning) to MEDIUM, anything else to LOW.
 //
 // File paths come out relative to Options.Source when the report has them
-// absolute and under it (ESLint always does), with forward slashes.
+// absolute and under it (ESLint always does), with forward slashes, through
+// package repopath; the callers then name them from the repository root
+// (repopath.Detect, Within), which may be above Options.Source.
 //
 // Errors are classified for golden's exit codes: a report that is missing
 // or malformed is bad input (exit 2) and names the file and, for JSON
@@ -34,15 +36,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/goldenci/golden/internal/jsonpos"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/jsonpos"
 	"github.com/goldenci/golden/netfail"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 )
 
@@ -103,15 +105,8 @@ func Parse(r io.Reader, name string, format Format, opts Options) ([]result.Find
 	if err != nil {
 		return nil, exitcode.InfraError(fmt.Errorf("reading %s report %q: %w", format, name, err))
 	}
-	p := paths{root: opts.Source}
-	if p.root != "" {
-		if abs, err := filepath.Abs(p.root); err == nil {
-			p.root = abs
-		}
-		if real, err := filepath.EvalSymlinks(p.root); err == nil && real != p.root {
-			p.realRoot = real
-		}
-	}
+	// Within with the root's own prefix cannot fail.
+	p, _ := repopath.Within(opts.Source, "")
 	var findings []result.Finding
 	f, err := ParseFormat(string(format))
 	if err == nil {
@@ -145,31 +140,6 @@ func decode(data []byte, v any) error {
 		return nil
 	}
 	return jsonpos.Describe(data, err)
-}
-
-// paths makes report paths relative to the source root.
-type paths struct {
-	root     string // absolute
-	realRoot string // root with symlinks resolved, when different
-}
-
-// rel returns p relative to the root when it is absolute and under it,
-// cleaned and with forward slashes.
-func (ps paths) rel(p string) string {
-	if p == "" {
-		return ""
-	}
-	if filepath.IsAbs(p) && ps.root != "" {
-		for _, root := range []string{ps.root, ps.realRoot} {
-			if root == "" {
-				continue
-			}
-			if r, err := filepath.Rel(root, p); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				return filepath.ToSlash(r)
-			}
-		}
-	}
-	return filepath.ToSlash(filepath.Clean(p))
 }
 
 // position checks that line and column numbers are not negative.
@@ -227,7 +197,7 @@ func GolangciSeverity(s string) result.Severity {
 	return result.Low
 }
 
-func parseGolangci(data []byte, p paths) ([]result.Finding, error) {
+func parseGolangci(data []byte, p repopath.Paths) ([]result.Finding, error) {
 	var rep golangciReport
 	if err := decode(data, &rep); err != nil {
 		return nil, err
@@ -248,7 +218,7 @@ func parseGolangci(data []byte, p paths) ([]result.Finding, error) {
 			continue
 		}
 		if f, ok := netfail.Find(is.Text); ok {
-			return nil, netfail.Error(fmt.Sprintf("golangci-lint could not load the packages (%s:%d)", p.rel(is.Pos.Filename), is.Pos.Line), f, "")
+			return nil, netfail.Error(fmt.Sprintf("golangci-lint could not load the packages (%s:%d)", p.Rel(is.Pos.Filename), is.Pos.Line), f, "")
 		}
 	}
 	findings := make([]result.Finding, 0, len(*rep.Issues))
@@ -266,7 +236,7 @@ func parseGolangci(data []byte, p paths) ([]result.Finding, error) {
 			RuleID:   is.FromLinter,
 			Severity: GolangciSeverity(is.Severity),
 			Message:  is.Text,
-			File:     p.rel(is.Pos.Filename),
+			File:     p.Rel(is.Pos.Filename),
 			Line:     is.Pos.Line,
 			Column:   is.Pos.Column,
 		}
@@ -304,7 +274,7 @@ type ruffDiagnostic struct {
 	Cell        *int          `json:"cell"`
 }
 
-func parseRuff(data []byte, p paths) ([]result.Finding, error) {
+func parseRuff(data []byte, p repopath.Paths) ([]result.Finding, error) {
 	var diags []ruffDiagnostic
 	if err := decode(data, &diags); err != nil {
 		return nil, err
@@ -321,7 +291,7 @@ func parseRuff(data []byte, p paths) ([]result.Finding, error) {
 			RuleID:   "syntax-error",
 			Severity: result.High,
 			Message:  *d.Message,
-			File:     p.rel(*d.Filename),
+			File:     p.Rel(*d.Filename),
 		}
 		if d.Code != nil && *d.Code != "" {
 			f.RuleID = *d.Code
@@ -376,7 +346,7 @@ func ESLintSeverity(s int) result.Severity {
 	return result.Low
 }
 
-func parseESLint(data []byte, p paths) ([]result.Finding, error) {
+func parseESLint(data []byte, p repopath.Paths) ([]result.Finding, error) {
 	var files []eslintFile
 	if err := decode(data, &files); err != nil {
 		return nil, err
@@ -397,7 +367,7 @@ func parseESLint(data []byte, p paths) ([]result.Finding, error) {
 				RuleID:   "eslint",
 				Severity: ESLintSeverity(m.Severity),
 				Message:  m.Message,
-				File:     p.rel(*file.FilePath),
+				File:     p.Rel(*file.FilePath),
 				Line:     m.Line,
 				Column:   m.Column,
 			}

@@ -86,6 +86,8 @@ func (p *Pipeline) Lint(ctx context.Context) (*LintResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// st.Findings are findings: mapped in place, from the repository root.
+	p.paths(SourcePath).Findings(findings)
 	p.stageTimes(&st, start)
 	res := &LintResult{Findings: findings, Stage: st}
 	if _, ok := run.file(report); ok {

@@ -41,6 +41,7 @@ import (
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 )
 
@@ -87,6 +88,14 @@ type Options struct {
 	// without it the source's code files are exported to a temporary
 	// directory and patch coverage is not computed.
 	SourceDir string
+	// RepoPath is the source's directory in its git repository,
+	// slash-separated ("services/api" for a service in a monorepo; "" at
+	// the root). The findings of lint and of the source scan and the files
+	// of coverage are recorded relative to the repository root through it
+	// (package repopath), the form GitHub and GitLab map onto files. The
+	// golden ci runner finds it from SourceDir; a source directory from
+	// elsewhere (a Dagger module's argument) cannot tell it.
+	RepoPath string
 	// Now is the clock for stage times (default time.Now).
 	Now func() time.Time
 	// Netrc and Npmrc are the credentials of the package managers in the
@@ -135,7 +144,18 @@ func (p *Pipeline) check() error {
 	case p.cfg == nil:
 		return exitcode.Inputf("pipeline: no configuration (Options.Config)")
 	}
+	if _, err := repopath.CleanPrefix(p.opts.RepoPath); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
 	return nil
+}
+
+// paths maps the paths of a tool that ran in dir (SourcePath in a
+// container, or the source tree on this host) to the repository root.
+// check has validated RepoPath.
+func (p *Pipeline) paths(dir string) repopath.Paths {
+	paths, _ := repopath.Within(dir, p.opts.RepoPath)
+	return paths
 }
 
 func (p *Pipeline) now() time.Time { return p.opts.Now() }

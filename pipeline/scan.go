@@ -66,6 +66,10 @@ func (p *Pipeline) Scan(ctx context.Context) (*ScanResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Trivy's targets are relative to the source: name them from the
+	// repository root (res.Findings are the stage's findings, mapped in
+	// place).
+	p.paths(SourcePath).Findings(res.Findings)
 	p.stageTimes(&res.Stage, start)
 	return res, nil
 }

@@ -159,6 +159,7 @@ func (p *Pipeline) coverage(ctx context.Context, data, name string, format cover
 	for _, w := range warnings {
 		p.logf("%s: warning: %s", StageCoverage, w)
 	}
+	p.paths(dir).Coverage(cov)
 	return cov, st, err
 }
 

@@ -69,10 +69,11 @@ func rate(covered, valid int) string {
 // Cobertura writes the line coverage of run.Coverage.Files as Cobertura XML
 // for GitLab's coverage visualisation (artifacts:reports:coverage_report
 // with coverage_format: cobertura). GitLab matches a class's filename
-// against the repository, so file names are relative to the project root,
-// which is the one <source> (opts.Source; GitLab CI: $CI_PROJECT_DIR):
-// absolute paths below opts.Source are made relative to it and import
-// paths of opts.ModulePath lose the module prefix. Each file is a class,
+// against the repository, so file names are relative to the repository
+// root, as golden records them (see package repopath), which is the one
+// <source> (opts.Source; GitLab CI: $CI_PROJECT_DIR): absolute paths below
+// opts.Source are made relative to it and import paths of opts.ModulePath
+// are renamed into opts.ModuleDir. Each file is a class,
 // grouped into packages by FileCoverage.Package (or the file's directory);
 // a line listed twice counts with its highest hits. line-rate is covered
 // lines / valid lines. Without coverage the report has no packages.
@@ -200,7 +201,7 @@ func coberturaPath(p string, opts Options) string {
 	}
 	if m := opts.ModulePath; m != "" {
 		if rel, ok := strings.CutPrefix(p, m+"/"); ok {
-			p = rel
+			p = path.Join(opts.ModuleDir, rel)
 		}
 	}
 	p = path.Clean(p)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goldenci/golden/internal/testsupport/sariftest"
 	"github.com/goldenci/golden/result"
 )
 
@@ -92,6 +93,12 @@ func FuzzRender(f *testing.F) {
 		if err := json.Unmarshal(b.Bytes(), &issues); err != nil || len(issues) != 1 {
 			t.Fatalf("code quality: %v, %d issues for two equal findings:\n%s", err, len(issues), b.Bytes())
 		}
+
+		b.Reset()
+		if err := SARIF(&b, run, opts); err != nil {
+			t.Fatal(err)
+		}
+		sariftest.Validate(t, b.Bytes())
 
 		b.Reset()
 		if err := Dotenv(&b, run, opts); err != nil {

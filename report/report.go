@@ -92,14 +92,16 @@ type Options struct {
 	// and GitHub gets an ::add-mask:: command for each.
 	Secrets []string
 	// Source is the <source> directory of the Cobertura report, the
-	// project root the file names are relative to (GitLab CI:
+	// repository root the file names are relative to (GitLab CI:
 	// $CI_PROJECT_DIR). Absolute coverage paths below it are made
 	// relative to it. Empty means ".".
 	Source string
-	// ModulePath is the Go module path at Source (from its go.mod). A
-	// coverage file named by import path (module/pkg/file.go) is renamed
-	// relative to the module root (pkg/file.go). Empty leaves paths alone.
-	ModulePath string
+	// ModulePath is the path of a Go module in the repository (from its
+	// go.mod), and ModuleDir the module's directory relative to Source
+	// ("" at the root). A coverage file named by import path
+	// (module/pkg/file.go) is renamed relative to the repository root
+	// (ModuleDir/pkg/file.go). An empty ModulePath leaves paths alone.
+	ModulePath, ModuleDir string
 }
 
 func (o Options) maxItems() int {

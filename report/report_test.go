@@ -409,6 +409,17 @@ func TestCoberturaPath(t *testing.T) {
 			t.Errorf("coberturaPath(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// A module in a subdirectory of the repository (a monorepo).
+	opts.ModuleDir = "services/api"
+	for in, want := range map[string]string{
+		"example.com/m/pkg/a.go":     "services/api/pkg/a.go",
+		"services/api/pkg/a.go":      "services/api/pkg/a.go",
+		"/builds/g/p/services/api/a": "services/api/a",
+	} {
+		if got := coberturaPath(in, opts); got != want {
+			t.Errorf("module in services/api: coberturaPath(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestCodeQualityFields(t *testing.T) {
@@ -461,24 +472,42 @@ func TestFingerprintStable(t *testing.T) {
 	t.Parallel()
 	f := result.Finding{Tool: "golangci-lint", RuleID: "errcheck", File: "a.go", Line: 3, Message: "m", Severity: result.High}
 	g := f
-	g.Severity, g.Column, g.URL = result.Low, 9, "https://x" // not part of the identity
-	if Fingerprint(f) != Fingerprint(g) {
-		t.Error("fingerprint depends on more than tool, rule, file, line and message")
+	g.Severity, g.Line, g.Column, g.URL = result.Low, 5, 9, "https://x" // not part of the identity: code moves
+	if Fingerprint(f, 0) != Fingerprint(g, 0) {
+		t.Error("fingerprint depends on more than tool, rule, file, message and occurrence")
 	}
 	for _, change := range []func(*result.Finding){
 		func(f *result.Finding) { f.Tool = "ruff" },
 		func(f *result.Finding) { f.RuleID = "govet" },
 		func(f *result.Finding) { f.File = "b.go" },
-		func(f *result.Finding) { f.Line = 4 },
 		func(f *result.Finding) { f.Message = "n" },
 		// No ambiguity between fields: "ab"+"c" is not "a"+"bc".
 		func(f *result.Finding) { f.Tool, f.RuleID = "golangci-linte", "rrcheck" },
 	} {
 		h := f
 		change(&h)
-		if Fingerprint(h) == Fingerprint(f) {
+		if Fingerprint(h, 0) == Fingerprint(f, 0) {
 			t.Errorf("fingerprint of %+v equals that of %+v", h, f)
 		}
+	}
+	if Fingerprint(f, 0) == Fingerprint(f, 1) {
+		t.Error("the second occurrence has the first's fingerprint")
+	}
+}
+
+func TestFingerprints(t *testing.T) {
+	t.Parallel()
+	at := func(line, col int, msg string) result.Finding {
+		return result.Finding{Tool: "golangci-lint", RuleID: "errcheck", File: "a.go", Line: line, Column: col, Message: msg}
+	}
+	// Listed out of line order: the occurrence follows the lines.
+	got := Fingerprints([]result.Finding{at(9, 2, "m"), at(3, 2, "m"), at(3, 1, "m"), at(5, 1, "other")})
+	want := []string{Fingerprint(at(0, 0, "m"), 2), Fingerprint(at(0, 0, "m"), 1), Fingerprint(at(0, 0, "m"), 0), Fingerprint(at(0, 0, "other"), 0)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fingerprints (-want +got):\n%s", diff)
+	}
+	if len(Fingerprints(nil)) != 0 {
+		t.Error("fingerprints of no findings")
 	}
 }
 

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/sarif"
@@ -12,7 +14,8 @@ import (
 
 // SARIF writes the findings of a run as a SARIF 2.1.0 log for GitHub code
 // scanning: one SARIF run per tool of the named stages (every stage when
-// none is named). A stage that ran and names its tool (result.Stage.Tool)
+// none is named; a finding that names no tool is its stage's tool's, else
+// the stage's). A stage that ran and names its tool (result.Stage.Tool)
 // gives its tool a run even without findings, so that code scanning closes
 // the alerts the tool no longer reports; a skipped or errored stage gives
 // none, so that its alerts stay open. Secrets in opts are redacted.
@@ -30,7 +33,8 @@ func SARIF(w io.Writer, run *result.Run, opts Options, stages ...string) error {
 			byTool[st.Tool] = nil // the tool ran: an empty run closes its alerts
 		}
 		for _, f := range st.Findings {
-			byTool[f.Tool] = append(byTool[f.Tool], f)
+			tool := cmp.Or(strings.TrimSpace(f.Tool), strings.TrimSpace(st.Tool), strings.TrimSpace(st.Name), "golden")
+			byTool[tool] = append(byTool[tool], f)
 		}
 	}
 	tools := make([]string, 0, len(byTool))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goldenci/golden/internal/testsupport/sariftest"
 	"github.com/goldenci/golden/result"
 )
 
@@ -44,6 +45,7 @@ func TestSARIF(t *testing.T) {
 			if strings.Contains(buf.String(), canary) {
 				t.Error("the SARIF log holds the secret")
 			}
+			sariftest.Validate(t, buf.Bytes())
 			var log struct {
 				Runs []struct {
 					Tool struct {
@@ -67,5 +69,24 @@ func TestSARIF(t *testing.T) {
 				t.Errorf("runs = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSARIFFindingWithoutTool files a finding that names no tool under its
+// stage's tool, else its stage: SARIF needs a tool name for every run.
+func TestSARIFFindingWithoutTool(t *testing.T) {
+	t.Parallel()
+	run := result.New(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC))
+	run.SetStage(result.Stage{Name: "lint", Tool: "ruff", Status: result.Failed, Findings: []result.Finding{{RuleID: "F401", Message: "x", File: "a.py", Line: 1}}})
+	run.SetStage(result.Stage{Name: "custom", Status: result.Failed, Findings: []result.Finding{{RuleID: "R1", Message: "y", File: "b.go"}}})
+	var buf bytes.Buffer
+	if err := SARIF(&buf, run, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sariftest.Validate(t, buf.Bytes())
+	for _, want := range []string{`"name": "ruff"`, `"name": "custom"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("no driver %s:\n%s", want, buf.String())
+		}
 	}
 }

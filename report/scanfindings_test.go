@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goldenci/golden/internal/testsupport/sariftest"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/scan"
 )
@@ -114,6 +115,7 @@ func TestScanFindingsNamePackageOnce(t *testing.T) {
 		"sarif": func() ([]byte, error) {
 			var b bytes.Buffer
 			err := SARIF(&b, run, opts)
+			sariftest.Validate(t, b.Bytes())
 			return b.Bytes(), err
 		},
 	}

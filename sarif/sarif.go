@@ -1,6 +1,12 @@
 // Package sarif writes findings as a SARIF 2.1.0 log, the format GitHub
 // code scanning and most code review tools import.
 //
+// Every rule has the properties GitHub requires (shortDescription and
+// fullDescription, at most MaxDescription characters each, and help), and
+// every result with a file has a region, on line 1 for a finding about
+// the whole file, so that the upload action can fingerprint it. Paths are
+// relative to %SRCROOT%, the repository root (see package repopath).
+//
 // The writer is generic: every golden command that produces
 // []result.Finding (scan, lint, ...) turns them into one SARIF run per
 // tool. Output is deterministic: findings are ordered with
@@ -20,6 +26,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/goldenci/golden/result"
 )
@@ -169,6 +176,7 @@ type (
 		ID                   string         `json:"id"`
 		Name                 string         `json:"name,omitempty"`
 		ShortDescription     *text          `json:"shortDescription,omitempty"`
+		FullDescription      *text          `json:"fullDescription,omitempty"`
 		HelpURI              string         `json:"helpUri,omitempty"`
 		Help                 *text          `json:"help,omitempty"`
 		DefaultConfiguration *configuration `json:"defaultConfiguration,omitempty"`
@@ -255,17 +263,18 @@ func convert(r Run) (run, error) {
 	for i, id := range ids {
 		ri := infos[id]
 		index[id] = i
-		desc := ri.title
-		if desc == "" {
-			desc = id
+		short, full := ri.title, ri.title
+		if short == "" {
+			short, full = id, name+" rule "+id
 		}
 		rl := rule{
 			ID:                   id,
-			ShortDescription:     &text{Text: desc},
+			ShortDescription:     &text{Text: cut(short, MaxDescription)},
+			FullDescription:      &text{Text: cut(full, MaxDescription)},
 			HelpURI:              ri.url,
 			DefaultConfiguration: &configuration{Level: Level(normSeverity(ri.sev))},
 		}
-		help := desc
+		help := full
 		if ri.url != "" {
 			help += "\n" + ri.url
 		}
@@ -303,16 +312,21 @@ func convert(r Run) (run, error) {
 			loc := location{PhysicalLocation: physicalLocation{
 				ArtifactLocation: artifactLocation{URI: uri, URIBaseID: SrcRoot},
 			}}
+			// A finding about a whole file (a go.mod, a Dockerfile) is
+			// placed on its first line: code scanning's upload action
+			// fingerprints the line a region starts on, and a result
+			// without one gets no fingerprint.
+			reg := &region{StartLine: 1}
 			if f.Line > 0 {
-				reg := &region{StartLine: f.Line}
+				reg.StartLine = f.Line
 				if f.Column > 0 {
 					reg.StartColumn = f.Column
 				}
 				if f.EndLine >= f.Line {
 					reg.EndLine = f.EndLine
 				}
-				loc.PhysicalLocation.Region = reg
 			}
+			loc.PhysicalLocation.Region = reg
 			sr.Locations = []location{loc}
 		}
 		results = append(results, sr)
@@ -356,6 +370,18 @@ func normSeverity(s result.Severity) result.Severity {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// MaxDescription is the most characters of a rule's shortDescription and
+// fullDescription that GitHub code scanning shows; longer texts are cut.
+const MaxDescription = 1024
+
+// cut shortens s to at most n characters (runes), ending in "…" when cut.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // absoluteURL reports whether s is an absolute http(s) URL, the only

@@ -8,74 +8,24 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/goldenci/golden/internal/testsupport/sariftest"
 	"github.com/goldenci/golden/result"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata golden files")
 
-// schemaFile is the official OASIS SARIF 2.1.0 (errata 01) JSON schema,
-// copied verbatim from oasis-tcs/sarif-spec Schemata/sarif-schema-2.1.0.json.
-const schemaFile = "testdata/sarif-schema-2.1.0.json"
-
-var (
-	schemaOnce sync.Once
-	schema     *jsonschema.Schema
-	schemaErr  error
-)
-
-// sarifSchema compiles the official schema once, with format assertions
-// on (uri, uri-reference, date-time).
-func sarifSchema(t testing.TB) *jsonschema.Schema {
-	t.Helper()
-	schemaOnce.Do(func() {
-		f, err := os.Open(schemaFile)
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			schemaErr = err
-			return
-		}
-		c := jsonschema.NewCompiler()
-		c.AssertFormat()
-		const id = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-		if err := c.AddResource(id, doc); err != nil {
-			schemaErr = err
-			return
-		}
-		schema, schemaErr = c.Compile(id)
-	})
-	if schemaErr != nil {
-		t.Fatalf("compiling SARIF schema: %v", schemaErr)
-	}
-	return schema
-}
-
-// validate checks a SARIF document against the official schema.
+// validate checks a SARIF document against the official 2.1.0 schema
+// and GitHub code scanning's requirements (package sariftest).
 func validate(t testing.TB, data []byte) {
 	t.Helper()
-	if err := schemaErrors(t, data); err != nil {
-		t.Fatalf("SARIF output does not validate against the 2.1.0 schema: %v\n%s", err, data)
-	}
+	sariftest.Validate(t, data)
 }
 
-func schemaErrors(t testing.TB, data []byte) error {
-	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	return sarifSchema(t).Validate(inst)
-}
+func schemaErrors(_ testing.TB, data []byte) error { return sariftest.SchemaError(data) }
 
 // TestSchemaRejects makes sure the validator is live: documents breaking
 // the rules the writer relies on must fail.
@@ -287,8 +237,10 @@ func TestStructure(t *testing.T) {
 		if res.RuleID == "CVE-2024-0002" && len(res.Locations) != 0 {
 			t.Errorf("finding without a file got locations %+v", res.Locations)
 		}
-		if res.RuleID == "GHSA-xxxx-unfixed" && res.Locations[0].PhysicalLocation.Region != nil {
-			t.Errorf("finding without a line got a region")
+		// A finding about a whole file is on its first line, where the
+		// upload action can fingerprint it.
+		if reg := res.Locations; res.RuleID == "GHSA-xxxx-unfixed" && (reg[0].PhysicalLocation.Region == nil || reg[0].PhysicalLocation.Region.StartLine != 1) {
+			t.Errorf("finding without a line: region %+v, want startLine 1", reg[0].PhysicalLocation.Region)
 		}
 	}
 	for _, want := range []string{"go.mod", "tools/go.mod", "config/app.env", "build/Dockerfile", "deploy/k8s/web.yaml"} {
@@ -411,4 +363,109 @@ func FuzzMarshal(f *testing.F) {
 		}
 		validate(t, data)
 	})
+}
+
+// TestGitHubRequirements checks what GitHub code scanning requires beyond
+// the schema: every rule has a fullDescription, descriptions are cut to
+// 1,024 characters, and a finding about a whole file (Trivy on go.mod,
+// DS-0026 on a Dockerfile) has a region on line 1 for the upload action to
+// fingerprint.
+func TestGitHubRequirements(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 3000)
+	data, err := Marshal(
+		Run{Tool: "trivy", Findings: []result.Finding{
+			{Kind: result.KindMisconfiguration, RuleID: "DS-0026", Severity: result.Low,
+				Title: "No HEALTHCHECK defined", Message: "Add HEALTHCHECK instruction in your Dockerfile", File: "services/api/Dockerfile"},
+			{Kind: result.KindVulnerability, RuleID: "CVE-2026-9", Severity: result.High, Title: long, Message: "x", File: "go.mod"},
+		}},
+		Run{Tool: "golangci-lint", Findings: []result.Finding{
+			{Kind: result.KindLint, RuleID: "errcheck", Severity: result.High, Message: "unchecked", File: "main.go", Line: 6, Column: 11},
+		}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, data)
+	var doc struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID               string
+						ShortDescription struct{ Text string }
+						FullDescription  struct{ Text string }
+					}
+				}
+			}
+			Results []struct {
+				RuleID    string
+				Locations []struct {
+					PhysicalLocation struct {
+						Region *struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	descs := map[string][2]string{}
+	lines := map[string][2]int{}
+	for _, r := range doc.Runs {
+		for _, rl := range r.Tool.Driver.Rules {
+			descs[rl.ID] = [2]string{rl.ShortDescription.Text, rl.FullDescription.Text}
+		}
+		for _, res := range r.Results {
+			reg := res.Locations[0].PhysicalLocation.Region
+			if reg == nil {
+				t.Fatalf("%s: no region", res.RuleID)
+			}
+			lines[res.RuleID] = [2]int{reg.StartLine, reg.StartColumn}
+		}
+	}
+	cutLong := strings.Repeat("é", MaxDescription-1) + "…"
+	want := map[string][2]string{
+		"DS-0026":    {"No HEALTHCHECK defined", "No HEALTHCHECK defined"},
+		"CVE-2026-9": {cutLong, cutLong},
+		"errcheck":   {"errcheck", "golangci-lint rule errcheck"},
+	}
+	if diff := cmp.Diff(want, descs); diff != "" {
+		t.Errorf("descriptions (-want +got):\n%s", diff)
+	}
+	wantLines := map[string][2]int{"DS-0026": {1, 0}, "CVE-2026-9": {1, 0}, "errcheck": {6, 11}}
+	if diff := cmp.Diff(wantLines, lines); diff != "" {
+		t.Errorf("regions [startLine startColumn] (-want +got):\n%s", diff)
+	}
+}
+
+// TestGitHubCheckRejects makes sure the GitHub check is live: what golden
+// fixed must be caught again if it came back.
+func TestGitHubCheckRejects(t *testing.T) {
+	t.Parallel()
+	good, err := Marshal(Run{Tool: "trivy", Findings: fixedFindings()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := sariftest.GitHubProblems(good); len(p) > 0 {
+		t.Fatalf("golden's own log: %q", p)
+	}
+	tests := []struct{ name, old, new, problem string }{
+		{"no fullDescription", `"fullDescription": {`, `"fullDescriptionX": {`, "fullDescription.text: required"},
+		{"empty help", `"help": {`, `"help": {"text": ""}, "helpX": {`, "help.text: required"},
+		{"long shortDescription", `"text": "Image user should not be 'root'"`, `"text": "` + strings.Repeat("x", 1025) + `"`, "1025 characters"},
+		{"no region", `"region": {`, `"regionX": {`, "region.startLine: required"},
+		{"bad security-severity", `"security-severity": "8.0"`, `"security-severity": "high"`, "security-severity"},
+	}
+	for _, tt := range tests {
+		bad := strings.Replace(string(good), tt.old, tt.new, 1)
+		if bad == string(good) {
+			t.Fatalf("%s: %q not found in the output", tt.name, tt.old)
+		}
+		p := sariftest.GitHubProblems([]byte(bad))
+		if !strings.Contains(strings.Join(p, "\n"), tt.problem) {
+			t.Errorf("%s: problems %q, want one saying %q", tt.name, p, tt.problem)
+		}
+	}
 }

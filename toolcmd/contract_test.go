@@ -24,6 +24,7 @@ import (
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/gotest"
+	"github.com/goldenci/golden/internal/testsupport/sariftest"
 	"github.com/goldenci/golden/internal/testsupport/scantest"
 	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/junit"
@@ -443,15 +444,11 @@ func TestTrivyFSContract(t *testing.T) {
 }
 
 // validateSARIF checks data against the official SARIF 2.1.0 schema that
-// package sarif's tests keep.
+// package sarif's tests keep (Trivy's own SARIF, so GitHub's requirements
+// on golden's logs are not asked of it).
 func validateSARIF(t *testing.T, data []byte) {
 	t.Helper()
-	sch := compileSARIFSchema(t)
-	doc, err := unmarshalJSON(data)
-	if err != nil {
-		t.Fatalf("SARIF is not JSON: %v", err)
-	}
-	if err := sch.Validate(doc); err != nil {
+	if err := sariftest.SchemaError(data); err != nil {
 		t.Errorf("SARIF does not validate against the 2.1.0 schema: %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -14,51 +13,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/goldenci/golden/internal/testsupport/scantest"
-	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
-
-var (
-	sarifSchemaOnce sync.Once
-	sarifSchema     *jsonschema.Schema
-	sarifSchemaErr  error
-)
-
-// compileSARIFSchema compiles the official OASIS SARIF 2.1.0 schema kept in
-// package sarif's testdata.
-func compileSARIFSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	sarifSchemaOnce.Do(func() {
-		f, err := os.Open(filepath.Join(testtool.Root(), "sarif", "testdata", "sarif-schema-2.1.0.json"))
-		if err != nil {
-			sarifSchemaErr = err
-			return
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			sarifSchemaErr = err
-			return
-		}
-		const id = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-		c := jsonschema.NewCompiler()
-		if err := c.AddResource(id, doc); err != nil {
-			sarifSchemaErr = err
-			return
-		}
-		sarifSchema, sarifSchemaErr = c.Compile(id)
-	})
-	if sarifSchemaErr != nil {
-		t.Fatalf("SARIF schema: %v", sarifSchemaErr)
-	}
-	return sarifSchema
-}
-
-func unmarshalJSON(data []byte) (any, error) {
-	return jsonschema.UnmarshalJSON(bytes.NewReader(data))
-}
 
 // writeImageTarball writes a docker-save tarball of a linux/amd64 image
 // whose one layer holds app/config/app.env with sec's canary, and returns

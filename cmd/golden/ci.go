@@ -20,6 +20,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/pipeline"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/report"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/semver"
@@ -45,7 +46,10 @@ The service is --source: its language is detected (go.mod, pyproject.toml
 or requirements.txt, package.json) and golden.yaml (or .golden.yaml, or
 --config) configures it; see the config package. Flags and --set settings
 beat the file, the file beats detection. A bad configuration fails before any engine is
-started (exit 2).
+started (exit 2). A service may be a subdirectory of its git repository (a
+monorepo, --source services/api): the findings and coverage files of the
+run, and everything rendered from it, name files from the repository root
+(services/api/main.go), as GitHub and GitLab map them.
 
 The revision comes from the CI environment (GITHUB_SHA, GITHUB_REF_NAME,
 GITHUB_REF_TYPE, GITHUB_HEAD_REF; CI_COMMIT_SHA, CI_COMMIT_BRANCH,
@@ -234,6 +238,7 @@ func runCI(ctx context.Context, e *Env, args []string) error {
 		Created:    prep.rev.Created,
 		Progress:   e.Stderr,
 		SourceDir:  prep.sourceDir,
+		RepoPath:   prep.repoPath,
 		Now:        e.Now,
 	}
 	// The session reads the credentials' files itself (file:// secret
@@ -279,6 +284,7 @@ func interrupted(ctx context.Context, err error) error {
 type ciPrep struct {
 	cfg       *config.Config
 	sourceDir string   // absolute
+	repoPath  string   // sourceDir's path in its git repository, "" at the root
 	exclude   []string // paths under sourceDir the engine does not load
 	rev       revision
 	run       pipeline.RunOptions
@@ -344,6 +350,10 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 
 	prep.rev, err = detectRevision(e, abs)
 	if err != nil {
+		return nil, err
+	}
+	// Findings and coverage name files from the repository root.
+	if prep.repoPath, err = repopath.Prefix(abs); err != nil {
 		return nil, err
 	}
 	if f.set["commit"] {
@@ -618,7 +628,7 @@ func ciFinish(ctx context.Context, e *Env, f *ciFlags, platform report.Platform,
 	if err := run.Save(f.result); err != nil {
 		return ciSecondary(e, runErr, exitcode.InfraError(err))
 	}
-	o := renderOptions{platform: platform, out: f.out, maxAnnotations: report.DefaultMaxAnnotations, maxItems: report.DefaultMaxItems}
+	o := renderOptions{platform: platform, out: f.out, source: f.source, maxAnnotations: report.DefaultMaxAnnotations, maxItems: report.DefaultMaxItems}
 	if f.sarif != "" {
 		// The image scan's findings are paths in the image, not the source.
 		o.sarif, o.sarifStages = f.sarif, []string{pipeline.StageLint, pipeline.StageScan}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 )
 
@@ -44,6 +45,10 @@ a shallow clone must have fetched REV. A changed line counts when a block of
 the profile spans it, and is covered when such a block ran. When no changed
 line holds statements, patch coverage is n/a (100%) and its gate passes.
 The profile must be of HEAD's tree.
+
+File paths (patch coverage, the files --result records for Cobertura) are
+relative to the root of the git repository holding --source, as GitLab
+maps them: services/api/calc.go for a service in services/api.
 
 --json prints {"formats", "total", "statements", "covered", "packages",
 "patch", "gates", "failures", "warnings", "passed"}; percentages are
@@ -182,6 +187,8 @@ type coverageRun struct {
 	formats  []string
 	verdict  coverage.Verdict
 	warnings []string
+	// paths maps the source tree's paths to the repository root's.
+	paths repopath.Paths
 }
 
 func coverageReport(ctx context.Context, profiles []string, formatName, sourceDir, patchBase string, gates coverage.Gates) (*coverageRun, error) {
@@ -219,6 +226,9 @@ func coverageReport(ctx context.Context, profiles []string, formatName, sourceDi
 	if err != nil {
 		return nil, err
 	}
+	if rep.paths, err = repopath.Detect(src.Dir); err != nil {
+		return nil, err
+	}
 	sum, err := coverage.Analyze(merged, src)
 	if err != nil {
 		return nil, err
@@ -232,6 +242,12 @@ func coverageReport(ctx context.Context, profiles []string, formatName, sourceDi
 		rep.warnings = append(rep.warnings, patch.Warnings...)
 	}
 	rep.verdict = gates.Evaluate(sum, patch)
+	if patch != nil {
+		// Shown from the repository root, as the run records the files.
+		for i := range patch.Files {
+			patch.Files[i].Path = rep.paths.Rel(patch.Files[i].Path)
+		}
+	}
 	return rep, nil
 }
 
@@ -411,6 +427,7 @@ func recordCoverage(r *result.Run, st result.Stage, rep *coverageRun) {
 	}
 	v := rep.verdict
 	cov := v.Result()
+	rep.paths.Coverage(cov)
 	coverage.SetOutputs(r, cov)
 	st.Summary = v.Line()
 	r.SetStage(st)

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/internal/testsupport/testtool"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 )
 
@@ -167,7 +169,14 @@ func TestCoverageRecordsResult(t *testing.T) {
 	if r.Outputs["coverage"] != "42.5" {
 		t.Errorf("outputs: %v", r.Outputs)
 	}
-	if len(c.Files) != 4 || c.Files[0].Path != "calc.go" || c.Files[0].Package != "example.com/calc" || len(c.Files[0].Lines) == 0 {
+	// Files are named from the root of the repository holding --source:
+	// "coverage/testdata/modules/calc/calc.go" in golden's checkout,
+	// "calc.go" where golden's source has no .git.
+	prefix, err := repopath.Prefix(calcFixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Files) != 4 || c.Files[0].Path != path.Join(prefix, "calc.go") || c.Files[0].Package != "example.com/calc" || len(c.Files[0].Lines) == 0 {
 		t.Errorf("files: %+v", c.Files)
 	}
 	var add result.LineHit

@@ -12,6 +12,7 @@ import (
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/lint"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/sarif"
 )
@@ -33,8 +34,16 @@ Reports and severities:
   ruff           ruff check --output-format=json. Every finding is HIGH.
   eslint         eslint -f json. Errors (2) are HIGH, warnings (1) MEDIUM.
 
-Absolute paths under --source (ESLint always writes them) are shown
-relative to it. --sarif also writes the findings as SARIF 2.1.0, for code
+Paths are shown, recorded and written relative to the root of the git
+repository holding --source (its top level), the form GitHub annotations,
+code scanning and GitLab map onto files: for a service in a subdirectory,
+sub_dir/odd.go from a linter run in services/api is
+services/api/sub_dir/odd.go. A relative path in the report is relative to
+--source, unless no such file is there and one is at the repository root
+(golangci-lint v2 writes paths relative to its configuration file, which
+may be at the root); absolute paths (ESLint, ruff, golangci-lint
+--path-mode=abs) are mapped from where they point. Outside git, paths are
+relative to --source. --sarif also writes the findings as SARIF 2.1.0, for code
 scanning; --result records the findings in the stage "lint" (see --stage).
 A report that is missing or malformed, or in which golangci-lint says it
 hit an error, is bad input (exit 2). A golangci-lint report in which the
@@ -79,7 +88,7 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 	fs := lintGateCmd.flagSet(e)
 	report := fs.String("report", "", "the lint tool's JSON report `FILE` (- reads stdin)")
 	format := fs.String("format", "", "the report's `FORMAT`: golangci-lint, ruff or eslint")
-	source := fs.String("source", ".", "the `DIR` the linter ran on: absolute paths under it are shown relative to it")
+	source := fs.String("source", ".", "the `DIR` the linter ran on: paths are made relative to the root of its git repository")
 	failOn := fs.String("fail-on", string(result.Low), "fail on findings of this `SEVERITY` or worse: CRITICAL, HIGH, MEDIUM, LOW (any finding) or UNKNOWN")
 	asJSON := fs.Bool("json", false, "print the verdict and the findings as JSON instead of text")
 	sarifPath := fs.String("sarif", "", "also write the findings as SARIF 2.1.0 to `FILE`")
@@ -120,6 +129,11 @@ func runLintGate(ctx context.Context, e *Env, args []string) error {
 		if err != nil {
 			return err
 		}
+		paths, err := repopath.Detect(*source)
+		if err != nil {
+			return err
+		}
+		paths.Findings(findings)
 		v := lint.Gate(f, findings, threshold)
 		summary = v.Summary()
 

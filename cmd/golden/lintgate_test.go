@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/testsupport/sariftest"
 	"github.com/goldenci/golden/internal/testsupport/testtool"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 )
 
@@ -46,6 +48,9 @@ const golangciText = "fixture.go:12:11: errcheck: Error return value of `os.Remo
 func TestLintGate(t *testing.T) {
 	t.Parallel()
 	report := golangciReport()
+	// The report's paths are relative to the directory golangci-lint ran
+	// in, which is not in git here: they are shown as they are.
+	nogit := t.TempDir()
 	ruff := filepath.Join(testtool.Root(), "lint", "testdata", "ruff.json")
 	clean := filepath.Join(t.TempDir(), "clean.json")
 	// ruff's output when it finds nothing (ruff cannot be installed here;
@@ -60,13 +65,13 @@ func TestLintGate(t *testing.T) {
 		stdout string // exact, when not empty
 		stderr string // exact
 	}{
-		{name: "any finding fails", args: []string{"--report", report, "--format", "golangci-lint"}, code: exitcode.Failed,
+		{name: "any finding fails", args: []string{"--report", report, "--format", "golangci-lint", "--source", nogit}, code: exitcode.Failed,
 			stdout: golangciText + "golangci-lint: 5 findings (3 HIGH, 1 MEDIUM, 1 LOW), 5 at or above LOW\n",
 			stderr: "golden lint-gate: 5 of 5 findings at or above LOW\n"},
-		{name: "fail on MEDIUM", args: []string{"-report", report, "-format", "golangci-lint", "-fail-on", "medium"}, code: exitcode.Failed,
+		{name: "fail on MEDIUM", args: []string{"-report", report, "-format", "golangci-lint", "-fail-on", "medium", "--source", nogit}, code: exitcode.Failed,
 			stdout: golangciText + "golangci-lint: 5 findings (3 HIGH, 1 MEDIUM, 1 LOW), 4 at or above MEDIUM\n",
 			stderr: "golden lint-gate: 4 of 5 findings at or above MEDIUM\n"},
-		{name: "fail on CRITICAL passes", args: []string{"--report", report, "--format", "golangci-lint", "--fail-on", "CRITICAL"}, code: exitcode.Passed,
+		{name: "fail on CRITICAL passes", args: []string{"--report", report, "--format", "golangci-lint", "--fail-on", "CRITICAL", "--source", nogit}, code: exitcode.Passed,
 			stdout: golangciText + "golangci-lint: 5 findings (3 HIGH, 1 MEDIUM, 1 LOW), 0 at or above CRITICAL\n"},
 		{name: "ruff with a source root", args: []string{"--report", ruff, "--format", "ruff", "--source", "/src/project"}, code: exitcode.Failed,
 			stdout: "app/broken.py:3:12: syntax-error: SyntaxError: Expected ')', found newline [HIGH]\n" +
@@ -146,7 +151,7 @@ func TestLintGateJSONSARIFAndResult(t *testing.T) {
 	sarifPath := filepath.Join(dir, "reports", "golangci-lint.sarif")
 	res := filepath.Join(dir, "result.json")
 	got := golden(t, map[string]string{"GOLDEN_RESULT": res}, "lint-gate", "--report", golangciReport(), "--format", "golangci-lint",
-		"--json", "--sarif", sarifPath, "--fail-on", "HIGH", "--stage", "lint-go")
+		"--source", t.TempDir(), "--json", "--sarif", sarifPath, "--fail-on", "HIGH", "--stage", "lint-go")
 	if got.code != exitcode.Failed || got.stderr != "golden lint-gate: 3 of 5 findings at or above HIGH\n" {
 		t.Fatalf("code %d, stderr %q", got.code, got.stderr)
 	}
@@ -187,6 +192,7 @@ func TestLintGateJSONSARIFAndResult(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--sarif: %v", err)
 	}
+	sariftest.Validate(t, data)
 	if err := json.Unmarshal(data, &log); err != nil {
 		t.Fatalf("SARIF: %v", err)
 	}
@@ -217,7 +223,7 @@ func TestLintGateStdin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := gateRunStdin(t, data, "lint-gate", "--report", "-", "--format", "golangci-lint", "--fail-on", "critical")
+	got := gateRunStdin(t, data, "lint-gate", "--report", "-", "--format", "golangci-lint", "--source", t.TempDir(), "--fail-on", "critical")
 	if got.code != exitcode.Passed || got.stdout != golangciText+"golangci-lint: 5 findings (3 HIGH, 1 MEDIUM, 1 LOW), 0 at or above CRITICAL\n" {
 		t.Errorf("code %d, stdout %q, stderr %q", got.code, got.stdout, got.stderr)
 	}
@@ -229,7 +235,7 @@ func TestLintGateStdin(t *testing.T) {
 
 // TestLintGateRealESLint runs the real ESLint on the lint package's
 // fixture project and gates its report: ESLint writes absolute paths,
-// which --source makes relative.
+// which come out relative to the root of the repository holding --source.
 func TestLintGateRealESLint(t *testing.T) {
 	t.Parallel()
 	bin := filepath.Join(testtool.Root(), ".tools", "node_modules", ".bin", "eslint")
@@ -249,12 +255,22 @@ func TestLintGateRealESLint(t *testing.T) {
 		t.Fatalf("eslint: %v\n%s", err, out)
 	}
 	got := golden(t, nil, "lint-gate", "--report", report, "--format", "eslint", "--source", project, "--fail-on", "high")
-	want := "src/app.js:2:7: no-unused-vars: 'unused' is assigned a value but never used. [HIGH]\n" +
-		"src/app.js:6:12: no-undef: 'missing' is not defined. [HIGH]\n" +
-		"src/broken.js:2:1: fatal: Parsing error: Unexpected token [HIGH]\n" +
-		"src/app.js:5:9: eqeqeq: Expected '===' and instead saw '=='. [MEDIUM]\n" +
-		"src/app.js:8:3: eslint: Unused eslint-disable directive (no problems were reported from 'no-undef'). [MEDIUM]\n" +
-		"src/sub/log.js:2:3: no-console: Unexpected console statement. [MEDIUM]\n" +
+	// The project's place in golden's repository ("lint/testdata/eslint/"
+	// in a checkout; nothing where golden's source has no .git, as in its
+	// own pipeline's test stage).
+	prefix, err := repopath.Prefix(project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prefix != "" {
+		prefix += "/"
+	}
+	want := prefix + "src/app.js:2:7: no-unused-vars: 'unused' is assigned a value but never used. [HIGH]\n" +
+		prefix + "src/app.js:6:12: no-undef: 'missing' is not defined. [HIGH]\n" +
+		prefix + "src/broken.js:2:1: fatal: Parsing error: Unexpected token [HIGH]\n" +
+		prefix + "src/app.js:5:9: eqeqeq: Expected '===' and instead saw '=='. [MEDIUM]\n" +
+		prefix + "src/app.js:8:3: eslint: Unused eslint-disable directive (no problems were reported from 'no-undef'). [MEDIUM]\n" +
+		prefix + "src/sub/log.js:2:3: no-console: Unexpected console statement. [MEDIUM]\n" +
 		"eslint: 6 findings (3 HIGH, 3 MEDIUM), 3 at or above HIGH\n"
 	if got.code != exitcode.Failed || got.stdout != want || got.stderr != "golden lint-gate: 3 of 6 findings at or above HIGH\n" {
 		t.Errorf("code %d\nstdout:\n%s\nwant:\n%s\nstderr %q", got.code, got.stdout, want, got.stderr)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/report"
 	"github.com/goldenci/golden/result"
 )
@@ -39,8 +40,13 @@ gitlab: writes into --out junit.xml (stages and tests, for
   MEDIUM major, LOW minor, UNKNOWN info) and golden.env (the outputs as
   GOLDEN_COVERAGE, GOLDEN_DIGEST, GOLDEN_STATUS, ..., for
   artifacts:reports:dotenv), and prints "Coverage: 82.10%" for the job's
-  coverage keyword: coverage: '/Coverage: \d+\.\d+%/'.
+  coverage keyword: coverage: '/Coverage: \d+\.\d+%/'. A Code Quality
+  fingerprint is a finding's tool, rule, file and message and its order among
+  identical ones, not its line, so that it survives code moving.
 local: prints a summary for the terminal.
+
+File paths are the run's: relative to the repository root, as lint-gate,
+coverage and ci record them for a service in any subdirectory.
 
 Secrets: --mask-env NAME (repeatable; also $GOLDEN_MASK_ENV, a comma-separated
 list of names) reads the values of those environment variables and redacts
@@ -71,7 +77,7 @@ func runReport(_ context.Context, e *Env, args []string) error {
 	platformFlag := fs.String("platform", "", "render for `PLATFORM`: github, gitlab or local (default: detected from GITHUB_ACTIONS / GITLAB_CI)")
 	resultPath := fs.String("result", e.Getenv("GOLDEN_RESULT"), "read the run from the result `FILE` (default $GOLDEN_RESULT)")
 	out := fs.String("out", "golden-reports", "gitlab: write the reports into `DIR`")
-	source := fs.String("source", "", "gitlab: the project root `DIR` Cobertura file names are relative to; its go.mod names the module (default $CI_PROJECT_DIR, else the current directory)")
+	source := fs.String("source", "", "gitlab: a `DIR` of the repository (default $CI_PROJECT_DIR, else the current directory): Cobertura's <source> is the root of its git repository, and its go.mod names the module of coverage files named by import path")
 	maxAnnotations := fs.Int("max-annotations", report.DefaultMaxAnnotations, "github: write at most `N` annotations, most severe first (0: none)")
 	maxItems := fs.Int("max-items", report.DefaultMaxItems, "show at most `N` entries of each list (findings, failed tests, packages) in summaries")
 	var maskEnv stringsFlag
@@ -172,7 +178,7 @@ func renderRun(e *Env, run *result.Run, red *report.Redactor, o renderOptions) e
 		}
 		warnings = res.Warnings
 	case report.PlatformGitLab:
-		opts.Source, opts.ModulePath = reportSource(o.source, e.Getenv)
+		opts.Source, opts.ModulePath, opts.ModuleDir = reportSource(o.source, e.Getenv)
 		res, err := report.RenderGitLab(o.out, e.Stdout, run, opts)
 		if err != nil {
 			return exitcode.InfraError(errors.New(red.String(err.Error())))
@@ -223,10 +229,12 @@ func runStatusError(run *result.Run, red *report.Redactor) error {
 	return exitcode.Infraf("run errored: %s errored", stages)
 }
 
-// reportSource returns the absolute project root for the Cobertura report
-// (--source, else $CI_PROJECT_DIR, else the current directory) and the Go
-// module path its go.mod declares ("" without one).
-func reportSource(dir string, getenv func(string) string) (string, string) {
+// reportSource returns what the Cobertura report needs of the directory
+// dir (--source, else $CI_PROJECT_DIR, else the current directory): the
+// absolute root of its git repository (dir itself outside git), the Go
+// module path its go.mod declares ("" without one) and dir's path in the
+// repository, where that module lives.
+func reportSource(dir string, getenv func(string) string) (root, module, moduleDir string) {
 	if dir == "" {
 		dir = getenv("CI_PROJECT_DIR")
 	}
@@ -236,7 +244,11 @@ func reportSource(dir string, getenv func(string) string) (string, string) {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	return dir, reportModulePath(filepath.Join(dir, "go.mod"))
+	root, moduleDir = dir, ""
+	if paths, err := repopath.Detect(dir); err == nil && paths.Root() != "" {
+		root, moduleDir = paths.Root(), paths.Prefix()
+	}
+	return root, reportModulePath(filepath.Join(dir, "go.mod")), moduleDir
 }
 
 // reportModulePath reads the module path of a go.mod file, "" when there is

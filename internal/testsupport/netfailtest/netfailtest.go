@@ -334,7 +334,7 @@ var noProxy = []string{
 func (s Scenario) Prepare(t *testing.T) *Run {
 	t.Helper()
 	r := &Run{Scenario: s, Dir: filepath.Join(t.TempDir(), "project")}
-	writeFiles(t, r.Dir, s.files)
+	testtool.WriteFiles(t, r.Dir, s.files)
 	out := t.TempDir()
 	r.Stdout = filepath.Join(out, "stdout")
 	r.Endpoint = s.endpoint(t)
@@ -480,16 +480,3 @@ func (r *Run) Command() string {
 }
 
 var tempPath = strings.NewReplacer(os.TempDir()+string(filepath.Separator), "$TMP/")
-
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}

@@ -144,3 +144,39 @@ func AssertExit(t testing.TB, err error, code int, kind error) {
 		t.Errorf("error %q is not %v", err, kind)
 	}
 }
+
+// WriteFiles writes files, by slash-separated path relative to dir, under
+// dir, creating their directories.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// GolangciLint runs the real golangci-lint (see Path) in dir with args
+// after "run", as golden's tests run it: modules from the module cache, no
+// go.work, the local toolchain, and a cache and temporary directory of the
+// test's own (golangci-lint refuses to run beside another holding its lock
+// in a shared one). It returns the standard output; an exit code other
+// than 0 fails the test, so pass --issues-exit-code=0.
+func GolangciLint(t testing.TB, dir string, args ...string) []byte {
+	t.Helper()
+	bin := Path(t, "golangci-lint")
+	cmd := exec.Command(bin, append([]string{"run"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local",
+		"GOLANGCI_LINT_CACHE="+t.TempDir(), "TMPDIR="+t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("golangci-lint %v in %s: %v\n%s", args, dir, err, stderr.String())
+	}
+	return stdout.Bytes()
+}
