@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goldenci/golden/internal/testsupport/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 func TestApplyCommitsAndPushes(t *testing.T) {
@@ -297,7 +298,7 @@ func TestApplyConcurrentWriters(t *testing.T) {
 	}
 	url := srv.CreateRepo(t, "gitops.git", files)
 
-	stop := watchProcesses(t, canaryToken)
+	stop := testtool.WatchProcesses(t, canaryToken)
 	var wg sync.WaitGroup
 	outs := make([]*Outcome, writers)
 	errs := make([]error, writers)

@@ -77,56 +77,6 @@ func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
 // a bad manifest.
 func errInput(msg string) error { return exitcode.InputError(errors.New(msg)) }
 
-// watchProcesses polls the arguments and environment of every process on
-// the machine until stop is called, and fails the test when one holds
-// secret. stop returns how many distinct processes it saw. git
-// http-backend and its git children are among them while a test talks to
-// the server.
-func watchProcesses(t *testing.T, secret string) (stop func() int) {
-	t.Helper()
-	done := make(chan struct{})
-	result := make(chan int)
-	var leaks []string
-	go func() {
-		seen := map[string]bool{}
-		for {
-			entries, _ := os.ReadDir("/proc")
-			for _, e := range entries {
-				pid := e.Name()
-				if pid[0] < '0' || pid[0] > '9' {
-					continue
-				}
-				cmdline, err := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
-				if err != nil {
-					continue
-				}
-				key := pid + " " + string(cmdline)
-				if !seen[key] {
-					seen[key] = true
-				}
-				environ, _ := os.ReadFile(filepath.Join("/proc", pid, "environ"))
-				if strings.Contains(string(cmdline), secret) || strings.Contains(string(environ), secret) {
-					leaks = append(leaks, strings.ReplaceAll(string(cmdline), "\x00", " "))
-				}
-			}
-			select {
-			case <-done:
-				result <- len(seen)
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}()
-	return func() int {
-		close(done)
-		n := <-result
-		for _, l := range leaks {
-			t.Errorf("a process carries the secret in its arguments or environment: %s", l)
-		}
-		return n
-	}
-}
-
 // cancelOn calls cancel when a progress message contains substr.
 type cancelOn struct {
 	substr string

@@ -13,6 +13,7 @@ import (
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/testsupport/gitserver"
 	"github.com/goldenci/golden/internal/testsupport/promotetest"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/result"
 )
@@ -128,7 +129,7 @@ func TestBumpCommitsAndPushes(t *testing.T) {
 	for k, v := range f.env {
 		env[k] = v
 	}
-	stop := promotetest.WatchProcesses(t, canaryGitToken, canaryRegPassword)
+	stop := testtool.WatchProcesses(t, canaryGitToken, canaryRegPassword)
 	got := golden(t, env, "bump", "--repo", f.url, "--path", "overlays/staging", "--image", exampleImage,
 		"--tag", "1.2.3", "--digest", digestA, "--result", res)
 	stop()
@@ -220,7 +221,7 @@ func TestBumpConcurrent(t *testing.T) {
 	f := newGitopsFixture(t, map[string]string{"apps/staging/kustomization.yaml": k.String()})
 	initial := f.head(t)
 
-	stop := promotetest.WatchProcesses(t, canaryGitToken)
+	stop := testtool.WatchProcesses(t, canaryGitToken)
 	outs := make([]invocation, services)
 	var wg sync.WaitGroup
 	for i := range services {

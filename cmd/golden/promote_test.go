@@ -34,7 +34,7 @@ func trailers(msg string) map[string]string {
 func TestBumpAndPromoteEndToEnd(t *testing.T) {
 	t.Parallel()
 	f := newGitopsFixture(t, nil)
-	stop := promotetest.WatchProcesses(t, canaryGitToken, canaryRegPassword)
+	stop := testtool.WatchProcesses(t, canaryGitToken, canaryRegPassword)
 	defer stop()
 	stagingRepo := f.reg.Repo("acme/go-service")
 	prodRepo := f.reg.Repo("acme/go-service-prod")
