@@ -1,7 +1,6 @@
 package gitrepo
 
 import (
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/goldenci/golden/internal/testsupport/gitserver"
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 func TestCloneWithCredentials(t *testing.T) {
@@ -63,26 +63,12 @@ func TestCloneWithCredentials(t *testing.T) {
 	}
 }
 
-// closedPort returns a loopback port nothing listens on.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
 func TestCloneErrors(t *testing.T) {
 	t.Parallel()
 	srv := gitserver.New(t, gitserver.Options{Username: canaryUser, Password: canaryPassword})
 	url := srv.CreateRepo(t, "gitops.git", map[string]string{"a": "1"})
 	srv.CreateRepo(t, "empty.git", nil)
-	down := "http://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/gitops.git"
+	down := "http://127.0.0.1:" + strconv.Itoa(testtool.FreePort(t)) + "/gitops.git"
 	good := Auth{Username: canaryUser, Password: canaryPassword}
 	local := gitserver.NewBareRepo(t, map[string]string{"a": "1"})
 
@@ -295,7 +281,7 @@ func TestSSH(t *testing.T) {
 	}
 
 	t.Run("unreachable", func(t *testing.T) {
-		down := "ssh://" + sshd.User + "@127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/x.git"
+		down := "ssh://" + sshd.User + "@127.0.0.1:" + strconv.Itoa(testtool.FreePort(t)) + "/x.git"
 		_, err := Clone(testContext(t), filepath.Join(t.TempDir(), "c"), CloneOptions{URL: down, Auth: auth})
 		assertClass(t, err, 3, ErrUnreachable)
 		t.Logf("%v", err)
@@ -315,7 +301,7 @@ func TestRemoteHead(t *testing.T) {
 	gitserver.Git(t, "", "--git-dir", srv.Path("unborn.git"), "symbolic-ref", "HEAD", "refs/heads/gone")
 	srv.CreateRepo(t, "empty.git", nil)
 	good := Auth{Username: canaryUser, Token: canaryToken}
-	down := "http://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/r.git"
+	down := "http://127.0.0.1:" + strconv.Itoa(testtool.FreePort(t)) + "/r.git"
 
 	for _, tc := range []struct {
 		name string

@@ -262,7 +262,7 @@ func startGolden(t *testing.T, bin, svc string, env map[string]string, args ...s
 		}
 		environ = append(environ, kv)
 	}
-	proxy := "http://127.0.0.1:" + strconv.Itoa(closedPort(t))
+	proxy := "http://127.0.0.1:" + strconv.Itoa(testtool.FreePort(t))
 	environ = append(environ, "HOME="+tmp, "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"),
 		"HTTPS_PROXY="+proxy, "HTTP_PROXY="+proxy, "https_proxy="+proxy, "http_proxy="+proxy)
 	for k, v := range env {
@@ -345,7 +345,7 @@ func TestCIEngineProcess(t *testing.T) {
 	// naming it; no dagger session is started, no CLI is talked about.
 	t.Run("unreachable", func(t *testing.T) {
 		t.Parallel()
-		port := strconv.Itoa(closedPort(t))
+		port := strconv.Itoa(testtool.FreePort(t))
 		for _, tc := range []struct {
 			name string
 			env  map[string]string

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -155,26 +154,12 @@ func TestCIEngineTimeoutFlag(t *testing.T) {
 	}
 }
 
-// closedPort returns a port of 127.0.0.1 that nothing listens on.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
 // A configured address that refuses golden fails before golden connects,
 // with the address, and the result records it.
 func TestCIUnreachableEngine(t *testing.T) {
 	t.Parallel()
 	svc := goService(t, nil)
-	port := strconv.Itoa(closedPort(t))
+	port := strconv.Itoa(testtool.FreePort(t))
 	sock := filepath.Join(t.TempDir(), "none.sock")
 	for _, tc := range []struct {
 		name string

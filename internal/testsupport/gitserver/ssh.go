@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
 // SSHOptions configures an SSH server.
@@ -101,7 +103,7 @@ func NewSSH(t testing.TB, root string, opts SSHOptions) *SSHServer {
 
 	var lastLog string
 	for try := 0; try < 3; try++ {
-		port := freePort(t)
+		port := testtool.FreePort(t)
 		config := filepath.Join(dir, "sshd_config")
 		conf := strings.Join([]string{
 			"Port " + strconv.Itoa(port),
@@ -181,17 +183,6 @@ func runKeygen(t testing.TB, keygen string, args ...string) {
 	if err != nil {
 		t.Fatalf("ssh-keygen: %v: %s", err, out)
 	}
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitSSH waits until sshd answers with its banner on port, or exits. The
