@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/goldenci/golden/internal/text"
 )
 
 // This file holds the byte-exact editing machinery. yaml.v3 parses a file
@@ -383,14 +385,7 @@ func (d *doc) span(n *yaml.Node, flow bool) (start, end int, err error) {
 			return start, end, nil
 		}
 	}
-	return 0, 0, d.unsupportedf(n, "cannot rewrite this scalar in place (multi-line or unusual form %q)", truncate(string(d.data[start:end]), 40))
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
+	return 0, 0, d.unsupportedf(n, "cannot rewrite this scalar in place (multi-line or unusual form %q)", text.Clip(string(d.data[start:end]), 43))
 }
 
 // decodeScalar decodes YAML text holding one scalar.

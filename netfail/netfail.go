@@ -42,9 +42,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/text"
 )
 
 // ErrNetwork is wrapped by every error Error returns, so that callers can
@@ -286,7 +286,7 @@ func match(line, lower string) (Failure, bool) {
 	} else if m := pipPath.FindStringSubmatch(line); m != nil {
 		f.URL = m[1]
 	}
-	f.Line = clip(line, MaxLine)
+	f.Line = text.Clip(line, MaxLine)
 	return f, true
 }
 
@@ -351,18 +351,4 @@ func containsAny(s string, subs []string) bool {
 		}
 	}
 	return false
-}
-
-// clip shortens s to at most n bytes without splitting a UTF-8 sequence,
-// marking the cut with "...", and makes it valid UTF-8.
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("...")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
 }

@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/goldenci/golden/internal/jsonpos"
 	"io"
 	"os"
 	"strings"
@@ -22,6 +21,8 @@ import (
 	dbtypes "github.com/aquasecurity/trivy-db/pkg/types"
 	"github.com/aquasecurity/trivy/pkg/types"
 
+	"github.com/goldenci/golden/internal/jsonpos"
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 )
 
@@ -171,7 +172,7 @@ func vulnFinding(target string, v types.DetectedVulnerability) (Finding, error) 
 			Kind:             result.KindVulnerability,
 			RuleID:           id,
 			Severity:         sev,
-			Title:            oneLine(v.Title),
+			Title:            text.OneLine(v.Title),
 			Message:          vulnMessage(id, v.PkgName, v.InstalledVersion, v.FixedVersion, vulnStatus(v.Status)),
 			File:             target,
 			URL:              v.PrimaryURL,
@@ -198,7 +199,7 @@ func secretFinding(target string, s types.DetectedSecret) (Finding, error) {
 	if err != nil {
 		return Finding{}, fmt.Errorf("secret %s: %w", id, err)
 	}
-	title := oneLine(s.Title)
+	title := text.OneLine(s.Title)
 	msg := title
 	if msg == "" {
 		msg = "secret matched rule " + id
@@ -234,9 +235,9 @@ func misconfFinding(target string, m types.DetectedMisconfiguration) (Finding, e
 	if err != nil {
 		return Finding{}, fmt.Errorf("misconfiguration %s: %w", id, err)
 	}
-	msg := oneLine(m.Message)
+	msg := text.OneLine(m.Message)
 	if msg == "" {
-		msg = oneLine(m.Title)
+		msg = text.OneLine(m.Title)
 	}
 	var aliases []string
 	// Trivy's ignore matching also tries the AVD ID and aliases.
@@ -251,7 +252,7 @@ func misconfFinding(target string, m types.DetectedMisconfiguration) (Finding, e
 			Kind:     result.KindMisconfiguration,
 			RuleID:   id,
 			Severity: sev,
-			Title:    oneLine(m.Title),
+			Title:    text.OneLine(m.Title),
 			Message:  msg,
 			File:     target,
 			Line:     max(m.CauseMetadata.StartLine, 0),
@@ -307,8 +308,4 @@ func vulnMessage(id, pkg, installed, fixed, status string) string {
 		b.WriteString(" (no fix available)")
 	}
 	return b.String()
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
