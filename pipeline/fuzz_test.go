@@ -3,7 +3,6 @@ package pipeline
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/goldenci/golden/exitcode"
 )
@@ -58,35 +57,6 @@ func FuzzDigestOf(f *testing.F) {
 		}
 		if !digestRE.MatchString(d) || !strings.HasSuffix(addr, "@"+d) {
 			t.Fatalf("digestOf(%q) = %q", addr, d)
-		}
-	})
-}
-
-// FuzzTail feeds tool output to tail: it never panics and keeps at most n
-// lines, each one of the input's.
-func FuzzTail(f *testing.F) {
-	f.Add("a\nb\n\nc\r\n", 2)
-	f.Add("", 0)
-	f.Add("\n\n\n", 5)
-	f.Fuzz(func(t *testing.T, s string, n int) {
-		if n < 0 || n > 100 {
-			return
-		}
-		got := tail(s, n)
-		if got == "" {
-			return
-		}
-		lines := strings.Split(got, "\n")
-		if len(lines) > n {
-			t.Fatalf("tail(%q, %d) has %d lines", s, n, len(lines))
-		}
-		for _, l := range lines {
-			if !strings.Contains(s, l) {
-				t.Fatalf("tail(%q, %d) made up line %q", s, n, l)
-			}
-		}
-		if utf8.ValidString(s) && !utf8.ValidString(got) {
-			t.Fatalf("tail broke UTF-8: %q", got)
 		}
 	})
 }

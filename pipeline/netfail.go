@@ -6,6 +6,7 @@ import (
 
 	"dagger.io/dagger"
 
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/netfail"
 )
 
@@ -21,7 +22,7 @@ func networkFailed(tool string, code int, output string) error {
 	if !ok {
 		return nil
 	}
-	return netfail.Error(fmt.Sprintf("%s exited %d", tool, code), f, tail(output, tailLines))
+	return netfail.Error(fmt.Sprintf("%s exited %d", tool, code), f, text.LastLines(output, tailLines))
 }
 
 // execNetworkFailed is networkFailed for a command of a step that must
@@ -33,5 +34,5 @@ func execNetworkFailed(what string, e *dagger.ExecError) error {
 	if !ok {
 		return nil
 	}
-	return netfail.Error(fmt.Sprintf("%s: %s exited %d", what, strings.Join(e.Cmd, " "), e.ExitCode), f, tail(e.Stderr, tailLines))
+	return netfail.Error(fmt.Sprintf("%s: %s exited %d", what, strings.Join(e.Cmd, " "), e.ExitCode), f, text.LastLines(e.Stderr, tailLines))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gotest"
 	"github.com/goldenci/golden/internal/testsupport/netfailtest"
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/lint"
 	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
@@ -128,7 +129,7 @@ func endpointHost(t *testing.T, endpoint string) string {
 
 // lastLine is the last non-empty line of s.
 func lastLine(s string) string {
-	return tail(s, 1)
+	return text.LastLines(s, 1)
 }
 
 // TestEngineErrorClasses checks engineError's classes without a tool: a

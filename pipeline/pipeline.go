@@ -41,6 +41,7 @@ import (
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 )
@@ -323,7 +324,7 @@ func engineError(what string, err error) error {
 			return nerr
 		}
 		return exitcode.InputError(fmt.Errorf("%s: %s exited %d: %s", what,
-			strings.Join(execErr.Cmd, " "), execErr.ExitCode, tail(execErr.Stderr, tailLines)))
+			strings.Join(execErr.Cmd, " "), execErr.ExitCode, text.LastLines(execErr.Stderr, tailLines)))
 	}
 	return exitcode.InfraError(fmt.Errorf("%s: %w", what, err))
 }
@@ -331,28 +332,13 @@ func engineError(what string, err error) error {
 // tailLines is how much of a tool's standard error an error message quotes.
 const tailLines = 20
 
-// tail returns the last n non-empty lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	var kept []string
-	for i := len(lines) - 1; i >= 0 && len(kept) < n; i-- {
-		if strings.TrimSpace(lines[i]) != "" {
-			kept = append(kept, strings.TrimRight(lines[i], "\r"))
-		}
-	}
-	for i, j := 0, len(kept)-1; i < j; i, j = i+1, j-1 {
-		kept[i], kept[j] = kept[j], kept[i]
-	}
-	return strings.Join(kept, "\n")
-}
-
 // toolFailed is the error of a tool that ended without a verdict (no
 // report, or an exit code it uses for its own failures): bad configuration
 // or code it cannot read, so bad input (exit 2). The message quotes the
 // end of its standard error.
 func toolFailed(tool string, code int, stderr string) error {
 	msg := fmt.Sprintf("%s failed (exit code %d)", tool, code)
-	if t := tail(stderr, tailLines); t != "" {
+	if t := text.LastLines(stderr, tailLines); t != "" {
 		msg += ":\n" + t
 	}
 	return exitcode.InputError(errors.New(msg))

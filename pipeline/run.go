@@ -13,6 +13,7 @@ import (
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 )
 
@@ -173,7 +174,7 @@ func (s *runState) record(name string, start time.Time, st result.Stage, err err
 		line += ": " + st.Summary
 	}
 	if st.Error != "" && st.Error != st.Summary {
-		line += ": " + firstLine(st.Error)
+		line += ": " + text.FirstLine(st.Error)
 	}
 	s.env.logf("%s", line)
 }
@@ -456,9 +457,4 @@ func describeRef(branch, tag string) string {
 		return fmt.Sprintf("tag %q", tag)
 	}
 	return "an unknown branch"
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }

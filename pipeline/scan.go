@@ -10,6 +10,7 @@ import (
 
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/scan"
 	"github.com/goldenci/golden/toolcmd"
@@ -210,7 +211,7 @@ func scanSeverities(c config.ScanConfig) ([]result.Severity, error) {
 // downloaded, so infrastructure (exit 3). The message quotes its stderr.
 func trivyFailed(code int, stderr string) error {
 	msg := fmt.Sprintf("trivy failed (exit code %d)", code)
-	if t := tail(stderr, tailLines); t != "" {
+	if t := text.LastLines(stderr, tailLines); t != "" {
 		msg += ":\n" + t
 	}
 	return exitcode.InfraError(errors.New(msg))

@@ -11,6 +11,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/internal/testsupport/scantest"
 	"github.com/goldenci/golden/internal/testsupport/testtool"
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/scan"
 	"github.com/goldenci/golden/toolcmd"
@@ -155,11 +156,11 @@ func TestTail(t *testing.T) {
 	for i := range 30 {
 		b.WriteString("line " + string(rune('a'+i%26)) + "\n\n")
 	}
-	got := strings.Split(tail(b.String(), 3), "\n")
+	got := strings.Split(text.LastLines(b.String(), 3), "\n")
 	if len(got) != 3 || got[2] != "line d" {
 		t.Errorf("tail = %q", got)
 	}
-	if tail("", 3) != "" || tail("one\r\n", 3) != "one" {
+	if text.LastLines("", 3) != "" || text.LastLines("one\r\n", 3) != "one" {
 		t.Error("tail of short input")
 	}
 }

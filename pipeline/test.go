@@ -11,6 +11,7 @@ import (
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gotest"
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/junit"
 	"github.com/goldenci/golden/netfail"
 	"github.com/goldenci/golden/result"
@@ -242,7 +243,7 @@ func goTestStage(run *toolRun, events string) ([]result.TestCase, result.Stage, 
 		// the tests (a vet check, a package that did not build without
 		// reporting it).
 		st.Status = result.Failed
-		st.Error = fmt.Sprintf("go test exited %d: %s", run.ExitCode, tail(run.Stderr, tailLines))
+		st.Error = fmt.Sprintf("go test exited %d: %s", run.ExitCode, text.LastLines(run.Stderr, tailLines))
 	}
 	return rep.Cases, st, nil
 }
@@ -288,7 +289,7 @@ func junitTestStage(run *toolRun, report, tool string) ([]result.TestCase, resul
 		st.Error = failedTests(failures)
 	case !testsPassed(tool, run.ExitCode):
 		st.Status = result.Failed
-		st.Error = fmt.Sprintf("%s exited %d: %s", tool, run.ExitCode, tail(run.Stderr, tailLines))
+		st.Error = fmt.Sprintf("%s exited %d: %s", tool, run.ExitCode, text.LastLines(run.Stderr, tailLines))
 	}
 	return cases, st, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 )
 
@@ -42,7 +43,7 @@ func DotenvVars(run *result.Run) (vars []Output, skipped []string) {
 	seen := map[string]string{}
 	for _, o := range Outputs(run) {
 		k := DotenvKey(o.Key)
-		v := oneLine(o.Value)
+		v := text.OneLine(o.Value)
 		if v == "" {
 			skipped = append(skipped, fmt.Sprintf("output %q not in the dotenv report: empty value", o.Key))
 			continue

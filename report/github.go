@@ -10,6 +10,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 )
 
@@ -229,7 +230,7 @@ func githubOutputs(b *strings.Builder, run *result.Run) {
 	if outs := Outputs(run); len(outs) > 0 {
 		b.WriteString("### Outputs\n\n| Output | Value |\n| --- | --- |\n")
 		for _, o := range outs {
-			fmt.Fprintf(b, "| %s | %s |\n", mdCode(o.Key), mdCode(truncate(o.Value, cellRunes)))
+			fmt.Fprintf(b, "| %s | %s |\n", mdCode(o.Key), mdCode(text.Truncate(o.Value, cellRunes)))
 		}
 		b.WriteString("\n")
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 )
 
@@ -78,16 +79,6 @@ func seconds(s float64) string {
 	return formatFloat(s, 3)
 }
 
-// firstLine is the first non-blank line of s, at most n runes.
-func firstLine(s string, n int) string {
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			return truncate(l, n)
-		}
-	}
-	return ""
-}
-
 // testMessage is the message of a failed or skipped test: the first line
 // of its output that is not one of go test's "=== RUN" or "--- FAIL"
 // markers, at most n runes.
@@ -97,7 +88,7 @@ func testMessage(output string, n int) string {
 		if l == "" || strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- ") {
 			continue
 		}
-		return truncate(l, n)
+		return text.Truncate(l, n)
 	}
 	return ""
 }
@@ -119,9 +110,9 @@ func junit(buf *bytes.Buffer, run *result.Run, opts Options) error {
 	for _, s := range run.Stages {
 		c := junitCase{Classname: "golden", Name: xmlSafe(s.Name), Time: seconds(s.Seconds), seconds: s.Seconds}
 		body := stageDetails(s, opts.maxItems())
-		msg := firstLine(s.Summary, 200)
+		msg := text.Truncate(text.FirstLine(s.Summary), 200)
 		if msg == "" {
-			msg = firstLine(s.Error, 200)
+			msg = text.Truncate(text.FirstLine(s.Error), 200)
 		}
 		switch s.Status {
 		case result.Passed:
@@ -222,7 +213,7 @@ func stageDetails(s result.Stage, limit int) string {
 			if loc != "" {
 				loc += ": "
 			}
-			fmt.Fprintf(&b, "  %s %s%s: %s\n", severityOf(f), loc, checkName(f), oneLine(FindingText(f)))
+			fmt.Fprintf(&b, "  %s %s%s: %s\n", severityOf(f), loc, checkName(f), text.OneLine(FindingText(f)))
 		}
 		if len(fs) > shown {
 			b.WriteString("  " + more(len(fs)-shown, "findings") + "\n")

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"unicode"
 
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 )
 
@@ -30,7 +31,7 @@ func localStatus(s result.Status) string {
 // termSafe keeps untrusted text from driving the terminal: control
 // characters (ANSI escapes among them) become '?', and the text stays on
 // one line.
-func termSafe(s string) string { return termLine(oneLine(s)) }
+func termSafe(s string) string { return termLine(text.OneLine(s)) }
 
 // termLine replaces the control characters of one line, keeping its
 // indentation.
@@ -104,9 +105,9 @@ func localStages(b *bytes.Buffer, run *result.Run) {
 	} else {
 		tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
 		for _, s := range run.Stages {
-			summary, errText := truncate(termSafe(s.Summary), 120), ""
+			summary, errText := text.Truncate(termSafe(s.Summary), 120), ""
 			if s.Error != "" && s.Status != result.Passed {
-				errText = "error: " + truncate(termSafe(s.Error), 200)
+				errText = "error: " + text.Truncate(termSafe(s.Error), 200)
 				if summary == "" {
 					summary, errText = errText, ""
 				}
@@ -180,7 +181,7 @@ func localFindings(b *bytes.Buffer, run *result.Run, limit int) {
 			if loc == "" {
 				loc = "-"
 			}
-			row(tw, "  "+string(severityOf(f)), termSafe(checkName(f)), loc, truncate(termSafe(FindingText(f)), 120))
+			row(tw, "  "+string(severityOf(f)), termSafe(checkName(f)), loc, text.Truncate(termSafe(FindingText(f)), 120))
 		}
 		_ = tw.Flush()
 		if len(findings) > shown {
@@ -220,7 +221,7 @@ func localOutputs(b *bytes.Buffer, run *result.Run) {
 		b.WriteString("\nOutputs:\n")
 		tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
 		for _, o := range outs {
-			row(tw, "  "+termSafe(o.Key), truncate(termSafe(o.Value), 200))
+			row(tw, "  "+termSafe(o.Key), text.Truncate(termSafe(o.Value), 200))
 		}
 		_ = tw.Flush()
 	}

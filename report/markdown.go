@@ -3,6 +3,8 @@ package report
 import (
 	"html"
 	"strings"
+
+	"github.com/goldenci/golden/internal/text"
 )
 
 // mdEscaper escapes text for a Markdown table cell or paragraph: it keeps
@@ -25,14 +27,14 @@ var mdEscaper = strings.NewReplacer(
 
 // mdText escapes s as one line of Markdown text, at most n runes.
 func mdText(s string, n int) string {
-	return mdEscaper.Replace(truncate(oneLine(s), n))
+	return mdEscaper.Replace(text.Truncate(text.OneLine(s), n))
 }
 
 // mdCode renders s as inline code that survives a table cell: the fence is
 // longer than any run of backticks in s, and | is escaped (GitHub splits
 // table cells before it parses code spans).
 func mdCode(s string) string {
-	s = oneLine(s)
+	s = text.OneLine(s)
 	if s == "" {
 		return ""
 	}
@@ -52,7 +54,7 @@ func mdBlock(s string) string {
 
 // htmlText escapes s for HTML inside Markdown (<summary>, <code>).
 func htmlText(s string, n int) string {
-	return html.EscapeString(truncate(oneLine(s), n))
+	return html.EscapeString(text.Truncate(text.OneLine(s), n))
 }
 
 // longestRun is the length of the longest run of c in s.

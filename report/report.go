@@ -400,22 +400,6 @@ func statusText(s result.Status) string {
 	return string(s)
 }
 
-// truncate shortens s to at most n runes, ending in "…" when cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-// oneLine joins the lines of s with spaces and trims it.
-func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), " ")
-	return strings.TrimSpace(s)
-}
-
 // headLines returns the first n lines of s, at most max bytes, and
 // whether anything was cut.
 func headLines(s string, n, maxBytes int) (string, bool) {

@@ -26,8 +26,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/goldenci/golden/internal/text"
 	"github.com/goldenci/golden/result"
 )
 
@@ -175,10 +175,10 @@ type (
 	rule struct {
 		ID                   string         `json:"id"`
 		Name                 string         `json:"name,omitempty"`
-		ShortDescription     *text          `json:"shortDescription,omitempty"`
-		FullDescription      *text          `json:"fullDescription,omitempty"`
+		ShortDescription     *sarifText     `json:"shortDescription,omitempty"`
+		FullDescription      *sarifText     `json:"fullDescription,omitempty"`
 		HelpURI              string         `json:"helpUri,omitempty"`
-		Help                 *text          `json:"help,omitempty"`
+		Help                 *sarifText     `json:"help,omitempty"`
 		DefaultConfiguration *configuration `json:"defaultConfiguration,omitempty"`
 		Properties           *ruleProps     `json:"properties,omitempty"`
 	}
@@ -190,14 +190,14 @@ type (
 		SecuritySeverity string   `json:"security-severity,omitempty"`
 		Precision        string   `json:"precision,omitempty"`
 	}
-	text struct {
+	sarifText struct {
 		Text string `json:"text"`
 	}
 	sarifResult struct {
 		RuleID    string     `json:"ruleId"`
 		RuleIndex int        `json:"ruleIndex"`
 		Level     string     `json:"level"`
-		Message   text       `json:"message"`
+		Message   sarifText  `json:"message"`
 		Locations []location `json:"locations,omitempty"`
 	}
 	location struct {
@@ -244,7 +244,7 @@ func convert(r Run) (run, error) {
 			ri.sev = f.Severity
 		}
 		if ri.title == "" {
-			ri.title = oneLine(f.Title)
+			ri.title = text.OneLine(f.Title)
 		}
 		if ri.url == "" && absoluteURL(f.URL) {
 			ri.url = f.URL
@@ -269,8 +269,8 @@ func convert(r Run) (run, error) {
 		}
 		rl := rule{
 			ID:                   id,
-			ShortDescription:     &text{Text: cut(short, MaxDescription)},
-			FullDescription:      &text{Text: cut(full, MaxDescription)},
+			ShortDescription:     &sarifText{Text: text.Truncate(short, MaxDescription)},
+			FullDescription:      &sarifText{Text: text.Truncate(full, MaxDescription)},
 			HelpURI:              ri.url,
 			DefaultConfiguration: &configuration{Level: Level(normSeverity(ri.sev))},
 		}
@@ -278,7 +278,7 @@ func convert(r Run) (run, error) {
 		if ri.url != "" {
 			help += "\n" + ri.url
 		}
-		rl.Help = &text{Text: help}
+		rl.Help = &sarifText{Text: help}
 		props := &ruleProps{}
 		security := false
 		kinds := make([]string, 0, len(ri.kinds))
@@ -306,7 +306,7 @@ func convert(r Run) (run, error) {
 			RuleID:    id,
 			RuleIndex: index[id],
 			Level:     Level(normSeverity(f.Severity)),
-			Message:   text{Text: message(f, id)},
+			Message:   sarifText{Text: message(f, id)},
 		}
 		if uri := RelativeURI(f.File); uri != "" {
 			loc := location{PhysicalLocation: physicalLocation{
@@ -368,21 +368,9 @@ func normSeverity(s result.Severity) result.Severity {
 	return result.Unknown
 }
 
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // MaxDescription is the most characters of a rule's shortDescription and
 // fullDescription that GitHub code scanning shows; longer texts are cut.
 const MaxDescription = 1024
-
-// cut shortens s to at most n characters (runes), ending in "…" when cut.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
 
 // absoluteURL reports whether s is an absolute http(s) URL, the only
 // kind SARIF's helpUri and informationUri accept from us.
