@@ -134,3 +134,39 @@ func TestMonorepoPaths(t *testing.T) {
 		t.Errorf("Cobertura with --source %s does not name %s:\n%s", svc, calc, s)
 	}
 }
+
+// TestMonorepoScanPaths: scan-gate --source maps the files of a tree that
+// trivy fs scanned in a subdirectory of a repository to paths from the
+// repository root, and leaves the OS package target (which names the
+// system, not a file) alone.
+func TestMonorepoScanPaths(t *testing.T) {
+	t.Parallel()
+	_, report, fx := scanGateReport(t)
+	root := t.TempDir()
+	svc := filepath.Join(root, "services", "app")
+	if err := os.CopyFS(svc, os.DirFS(fx.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	gitCmd(t, root, "init", "-q", "-b", "main")
+	sarifFile := filepath.Join(t.TempDir(), "scan.sarif")
+	got := golden(t, nil, "scan-gate", "--report", report, "--source", svc, "--ignorefile", "", "--sarif", sarifFile)
+	if got.code != exitcode.Failed {
+		t.Fatalf("scan-gate: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	for _, want := range []string{"services/app/config/app.env:2", "services/app/Dockerfile:", "services/app/go.mod", "app (debian 12.5)"} {
+		if !strings.Contains(got.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, got.stdout)
+		}
+	}
+	if strings.Contains(got.stdout, "services/app/app (debian") {
+		t.Errorf("the OS package target was mapped as a file:\n%s", got.stdout)
+	}
+	b, err := os.ReadFile(sarifFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sariftest.Validate(t, b)
+	if !strings.Contains(string(b), `"uri": "services/app/config/app.env"`) {
+		t.Errorf("SARIF does not name the file from the repository root:\n%s", b)
+	}
+}

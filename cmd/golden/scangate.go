@@ -13,7 +13,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	ftypes "github.com/aquasecurity/trivy/pkg/fanal/types"
+
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/repopath"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/sarif"
 	"github.com/goldenci/golden/scan"
@@ -127,6 +130,7 @@ func runScanGate(ctx context.Context, e *Env, args []string) error {
 	ignoreFile := fs.String("ignorefile", scan.DefaultIgnoreFile, "ignore `FILE` in Trivy's .trivyignore or .trivyignore.yaml syntax (the default is used only when it exists; empty for none)")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON instead of a table")
 	sarifOut := fs.String("sarif", "", "also write the findings as SARIF 2.1.0 to `FILE`")
+	source := fs.String("source", "", "the `DIR` trivy fs scanned: the paths of its files are made relative to the root of its git repository (default: paths as trivy wrote them)")
 	resultPath := resultFlag(fs, e)
 	if err := c.parseFlags(e, fs, args); err != nil {
 		return err
@@ -134,7 +138,7 @@ func runScanGate(ctx context.Context, e *Env, args []string) error {
 	start := e.Now()
 	out, err := scanGate(e, fs, scanGateOptions{
 		report: *report, severities: *sevFlag, ignoreUnfixed: *ignoreUnfixed,
-		ignoreFile: *ignoreFile, json: *asJSON, sarif: *sarifOut,
+		ignoreFile: *ignoreFile, json: *asJSON, sarif: *sarifOut, source: *source,
 	})
 	stage := stageFor(e, "scan", start, err)
 	stage.Tool = scan.Tool
@@ -148,8 +152,8 @@ func runScanGate(ctx context.Context, e *Env, args []string) error {
 }
 
 type scanGateOptions struct {
-	report, severities, ignoreFile, sarif string
-	ignoreUnfixed, json                   bool
+	report, severities, ignoreFile, sarif, source string
+	ignoreUnfixed, json                           bool
 }
 
 // scanGateResult is what scan-gate records.
@@ -173,6 +177,21 @@ func scanGate(e *Env, flags *flag.FlagSet, o scanGateOptions) (*scanGateResult, 
 	findings, err := scan.Findings(rep)
 	if err != nil {
 		return nil, exitcode.Inputf("trivy report %q: %w", o.report, err)
+	}
+	if o.source != "" && rep.ArtifactType != ftypes.TypeContainerImage {
+		// Paths from the repository root, wherever the scanned tree is.
+		// Only targets that are files of the tree: an OS package's
+		// target names the system ("app (debian 12.5)"). The ignore file
+		// still matches the report's own targets.
+		paths, err := repopath.Detect(o.source)
+		if err != nil {
+			return nil, err
+		}
+		for i, f := range findings {
+			if _, err := os.Lstat(filepath.Join(o.source, filepath.FromSlash(f.File))); err == nil {
+				findings[i].File = paths.Rel(f.File)
+			}
+		}
 	}
 	ignore, err := scanLoadIgnore(flags, o.ignoreFile)
 	if err != nil {
