@@ -19,7 +19,10 @@ import (
 // ScanResult is the outcome of a Trivy scan.
 type ScanResult struct {
 	// JSON is Trivy's JSON report; SARIF the same report converted by
-	// trivy convert, for code scanning.
+	// trivy convert: Trivy's own view, paths as Trivy wrote them and with
+	// the unfixed vulnerabilities scan.ignoreUnfixed leaves out (trivy
+	// convert has no --ignore-unfixed). The SARIF of what the gate counts
+	// is golden.sarif (package sarif, from Findings).
 	JSON, SARIF *dagger.File
 	// Findings are the vulnerabilities, secrets and failed
 	// misconfigurations left after the ignore file, most severe first.
