@@ -162,7 +162,7 @@ func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
 	fs.StringVar(&f.patchBase, "patch-base", "", "measure patch coverage since the git revision `REV` (coverage.patchBase)")
 	fs.StringVar(&f.lintFailOn, "lint-fail-on", "", "fail lint on findings of this `SEVERITY` or worse (lint.failOn)")
 	fs.StringVar(&f.scanSeverity, "scan-severity", "", "comma-separated `SEVERITIES` that fail the scans (scan.severity)")
-	fs.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "vulnerabilities without a fixed version do not fail the scans (scan.ignoreUnfixed)")
+	fs.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out the vulnerabilities trivy --ignore-unfixed leaves out (status not fixed): not counted, listed apart (scan.ignoreUnfixed)")
 	fs.StringVar(&f.dbRepo, "trivy-db-repository", "", "download Trivy's vulnerability DB from this OCI `REPO` mirror (scan.dbRepository)")
 	fs.StringVar(&f.javaDBRepo, "trivy-java-db-repository", "", "download Trivy's Java DB from this OCI `REPO` mirror (scan.javaDBRepository)")
 	fs.StringVar(&f.buildPlatforms, "build-platform", "", "comma-separated `PLATFORMS` to build, e.g. linux/amd64,linux/arm64 (image.platforms)")
