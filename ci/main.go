@@ -48,6 +48,8 @@ type Golden struct {
 	Repository string
 	// +private
 	MainBranch string
+	// +private
+	SourcePath string
 }
 
 // New configures golden's pipeline for a service.
@@ -107,10 +109,17 @@ func New(
 	//
 	// +optional
 	mainBranch string,
+	// The source's directory in its repository, for a service in a
+	// subdirectory (a monorepo; e.g. services/api with
+	// --source=./services/api): the reports name files from the
+	// repository root, as GitHub and GitLab map them.
+	//
+	// +optional
+	sourcePath string,
 ) *Golden {
 	return &Golden{
 		Source: source, Set: set, Netrc: netrc, Npmrc: npmrc, CaCerts: caCerts, TrivyDb: trivyDb,
-		Commit: commit, Branch: branch, Tag: tag, Repository: repository, MainBranch: mainBranch,
+		Commit: commit, Branch: branch, Tag: tag, Repository: repository, MainBranch: mainBranch, SourcePath: sourcePath,
 	}
 }
 
@@ -118,7 +127,9 @@ func New(
 func (m *Golden) args() daggermod.Args[dagger.ID] {
 	return daggermod.Args[dagger.ID]{
 		Source: m.Source, Set: m.Set, Netrc: m.Netrc, Npmrc: m.Npmrc, CACerts: m.CaCerts, TrivyDB: m.TrivyDb,
-		Revision: daggermod.Revision{Commit: m.Commit, Branch: m.Branch, Tag: m.Tag, Repository: m.Repository, MainBranch: m.MainBranch},
+		Revision: daggermod.Revision{
+			Commit: m.Commit, Branch: m.Branch, Tag: m.Tag, Repository: m.Repository, MainBranch: m.MainBranch, Path: m.SourcePath,
+		},
 	}
 }
 

@@ -111,7 +111,9 @@ func New(
 func (m *GoldenBuild) args() daggermod.Args[dagger.ID] {
 	return daggermod.Args[dagger.ID]{
 		Source: m.Source, Set: m.Set, Netrc: m.Netrc, Npmrc: m.Npmrc, CACerts: m.CaCerts, TrivyDB: m.TrivyDb,
-		Revision: daggermod.Revision{Commit: m.Commit, Branch: m.Branch, Tag: m.Tag, Repository: m.Repository, MainBranch: m.MainBranch},
+		Revision: daggermod.Revision{
+			Commit: m.Commit, Branch: m.Branch, Tag: m.Tag, Repository: m.Repository, MainBranch: m.MainBranch,
+		},
 	}
 }
 

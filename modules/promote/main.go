@@ -70,7 +70,9 @@ func New(
 func (m *GoldenPromote) args() daggermod.Args[dagger.ID] {
 	return daggermod.Args[dagger.ID]{
 		Source: m.Source, Set: m.Set,
-		Revision: daggermod.Revision{Commit: m.Commit, Branch: m.Branch, Tag: m.Tag},
+		Revision: daggermod.Revision{
+			Commit: m.Commit, Branch: m.Branch, Tag: m.Tag,
+		},
 	}
 }
 

@@ -25,6 +25,8 @@ type GoldenScan struct {
 	CaCerts *dagger.File
 	// +private
 	TrivyDb *dagger.Directory
+	// +private
+	SourcePath string
 }
 
 // New configures golden's pipeline for a service.
@@ -52,9 +54,17 @@ func New(
 	//
 	// +optional
 	trivyDb *dagger.Directory,
+	// The source's directory in its repository, for a service in a
+	// subdirectory (a monorepo; e.g. services/api with
+	// --source=./services/api): the reports name files from the
+	// repository root, as GitHub and GitLab map them.
+	//
+	// +optional
+	sourcePath string,
 ) *GoldenScan {
 	return &GoldenScan{
 		Source: source, Set: set, CaCerts: caCerts, TrivyDb: trivyDb,
+		SourcePath: sourcePath,
 	}
 }
 
@@ -62,6 +72,9 @@ func New(
 func (m *GoldenScan) args() daggermod.Args[dagger.ID] {
 	return daggermod.Args[dagger.ID]{
 		Source: m.Source, Set: m.Set, CACerts: m.CaCerts, TrivyDB: m.TrivyDb,
+		Revision: daggermod.Revision{
+			Path: m.SourcePath,
+		},
 	}
 }
 

@@ -26,6 +26,8 @@ type GoldenTest struct {
 	Npmrc *dagger.Secret
 	// +private
 	CaCerts *dagger.File
+	// +private
+	SourcePath string
 }
 
 // New configures golden's pipeline for a service.
@@ -57,9 +59,17 @@ func New(
 	//
 	// +optional
 	caCerts *dagger.File,
+	// The source's directory in its repository, for a service in a
+	// subdirectory (a monorepo; e.g. services/api with
+	// --source=./services/api): the reports name files from the
+	// repository root, as GitHub and GitLab map them.
+	//
+	// +optional
+	sourcePath string,
 ) *GoldenTest {
 	return &GoldenTest{
 		Source: source, Set: set, Netrc: netrc, Npmrc: npmrc, CaCerts: caCerts,
+		SourcePath: sourcePath,
 	}
 }
 
@@ -67,6 +77,9 @@ func New(
 func (m *GoldenTest) args() daggermod.Args[dagger.ID] {
 	return daggermod.Args[dagger.ID]{
 		Source: m.Source, Set: m.Set, Netrc: m.Netrc, Npmrc: m.Npmrc, CACerts: m.CaCerts,
+		Revision: daggermod.Revision{
+			Path: m.SourcePath,
+		},
 	}
 }
 

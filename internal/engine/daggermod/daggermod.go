@@ -68,6 +68,10 @@ type Revision struct {
 	// MainBranch is the repository's default branch (default "main"):
 	// only its builds bump staging and are tagged latest.
 	MainBranch string
+	// Path is the source's directory in its repository ("services/api"
+	// for a service in a subdirectory; empty for the root): the reports
+	// name files from the repository root.
+	Path string
 }
 
 // Args are what a module's functions share, as its constructor took them,
@@ -225,6 +229,7 @@ func (s *Session) pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
 		GitTag:     strings.TrimPrefix(strings.TrimSpace(s.rev.Tag), "refs/tags/"),
 		Repository: strings.TrimSpace(s.rev.Repository),
 		MainBranch: strings.TrimSpace(s.rev.MainBranch),
+		RepoPath:   strings.TrimSpace(s.rev.Path),
 		Progress:   s.progress,
 		Now:        s.now,
 		Netrc:      s.netrc,

@@ -42,7 +42,7 @@ for Python, ESLint for Node) with golden's lint gate.
 It is golden's lint stage as a module of its own: the module golden at
 the root of the repository has every stage and the whole pipeline.`,
 		TypeDoc:   "GoldenLint runs a service's linter with golden's lint gate.",
-		Args:      []string{"source", "set", "netrc", "npmrc", "caCerts"},
+		Args:      []string{"source", "set", "netrc", "npmrc", "caCerts", "sourcePath"},
 		Functions: []string{"Lint", "LintCheck"},
 	},
 	{
@@ -53,7 +53,7 @@ pytest with pytest-cov, npm test) and golden's coverage gates.
 It is golden's test stage as a module of its own: the module golden at
 the root of the repository has every stage and the whole pipeline.`,
 		TypeDoc:   "GoldenTest runs a service's tests with golden's coverage gates.",
-		Args:      []string{"source", "set", "netrc", "npmrc", "caCerts"},
+		Args:      []string{"source", "set", "netrc", "npmrc", "caCerts", "sourcePath"},
 		Functions: []string{"Test", "TestCheck"},
 	},
 	{
@@ -65,7 +65,7 @@ scanning.
 It is golden's scan stage as a module of its own: the module golden at
 the root of the repository has every stage and the whole pipeline.`,
 		TypeDoc:   "GoldenScan scans a service's source with Trivy and golden's gate.",
-		Args:      []string{"source", "set", "caCerts", "trivyDb"},
+		Args:      []string{"source", "set", "caCerts", "trivyDb", "sourcePath"},
 		Functions: []string{"Scan", "ScanCheck"},
 	},
 	{
