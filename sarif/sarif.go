@@ -225,13 +225,29 @@ func convert(r Run) (run, error) {
 	}
 	findings := append([]result.Finding(nil), r.Findings...)
 	result.SortFindings(findings)
-
-	// One rule per RuleID; its severity is the highest of its findings.
-	type ruleInfo struct {
-		title, url string
-		sev        result.Severity
-		kinds      map[result.Kind]bool
+	rules, index := makeRules(name, findings)
+	results := make([]sarifResult, 0, len(findings))
+	for _, f := range findings {
+		id := ruleID(f)
+		results = append(results, makeResult(f, id, index[id]))
 	}
+	d := driver{Name: name, Version: strings.TrimSpace(r.Version), Rules: rules}
+	if absoluteURL(r.InfoURI) {
+		d.InformationURI = r.InfoURI
+	}
+	return run{Tool: tool{Driver: d}, Results: results}, nil
+}
+
+// ruleInfo is what the findings of one rule say about it.
+type ruleInfo struct {
+	title, url string
+	sev        result.Severity // the highest of its findings
+	kinds      map[result.Kind]bool
+}
+
+// makeRules returns one rule per RuleID of findings, sorted by ID, and
+// each rule's index.
+func makeRules(tool string, findings []result.Finding) ([]rule, map[string]int) {
 	infos := map[string]*ruleInfo{}
 	for _, f := range findings {
 		id := ruleID(f)
@@ -261,82 +277,82 @@ func convert(r Run) (run, error) {
 	index := make(map[string]int, len(ids))
 	rules := make([]rule, 0, len(ids))
 	for i, id := range ids {
-		ri := infos[id]
 		index[id] = i
-		short, full := ri.title, ri.title
-		if short == "" {
-			short, full = id, name+" rule "+id
-		}
-		rl := rule{
-			ID:                   id,
-			ShortDescription:     &sarifText{Text: text.Truncate(short, MaxDescription)},
-			FullDescription:      &sarifText{Text: text.Truncate(full, MaxDescription)},
-			HelpURI:              ri.url,
-			DefaultConfiguration: &configuration{Level: Level(normSeverity(ri.sev))},
-		}
-		help := full
-		if ri.url != "" {
-			help += "\n" + ri.url
-		}
-		rl.Help = &sarifText{Text: help}
-		props := &ruleProps{}
-		security := false
-		kinds := make([]string, 0, len(ri.kinds))
-		for k := range ri.kinds {
-			kinds = append(kinds, string(k))
-			security = security || isSecurity(k)
-		}
-		sort.Strings(kinds)
-		if security {
-			props.Tags = append(props.Tags, "security")
-			props.SecuritySeverity = SecuritySeverity(normSeverity(ri.sev))
-			props.Precision = "very-high"
-		}
-		props.Tags = append(props.Tags, kinds...)
-		if len(props.Tags) > 0 || props.SecuritySeverity != "" {
-			rl.Properties = props
-		}
-		rules = append(rules, rl)
+		rules = append(rules, makeRule(tool, id, infos[id]))
 	}
+	return rules, index
+}
 
-	results := make([]sarifResult, 0, len(findings))
-	for _, f := range findings {
-		id := ruleID(f)
-		sr := sarifResult{
-			RuleID:    id,
-			RuleIndex: index[id],
-			Level:     Level(normSeverity(f.Severity)),
-			Message:   sarifText{Text: message(f, id)},
-		}
-		if uri := RelativeURI(f.File); uri != "" {
-			loc := location{PhysicalLocation: physicalLocation{
-				ArtifactLocation: artifactLocation{URI: uri, URIBaseID: SrcRoot},
-			}}
-			// A finding about a whole file (a go.mod, a Dockerfile) is
-			// placed on its first line: code scanning's upload action
-			// fingerprints the line a region starts on, and a result
-			// without one gets no fingerprint.
-			reg := &region{StartLine: 1}
-			if f.Line > 0 {
-				reg.StartLine = f.Line
-				if f.Column > 0 {
-					reg.StartColumn = f.Column
-				}
-				if f.EndLine >= f.Line {
-					reg.EndLine = f.EndLine
-				}
-			}
-			loc.PhysicalLocation.Region = reg
-			sr.Locations = []location{loc}
-		}
-		results = append(results, sr)
+// makeRule describes one rule: descriptions (GitHub requires the full
+// one; both cut to MaxDescription), help, level and, for security
+// findings, GitHub's security severity.
+func makeRule(tool, id string, ri *ruleInfo) rule {
+	short, full := ri.title, ri.title
+	if short == "" {
+		short, full = id, tool+" rule "+id
 	}
+	rl := rule{
+		ID:                   id,
+		ShortDescription:     &sarifText{Text: text.Truncate(short, MaxDescription)},
+		FullDescription:      &sarifText{Text: text.Truncate(full, MaxDescription)},
+		HelpURI:              ri.url,
+		DefaultConfiguration: &configuration{Level: Level(normSeverity(ri.sev))},
+	}
+	help := full
+	if ri.url != "" {
+		help += "\n" + ri.url
+	}
+	rl.Help = &sarifText{Text: help}
+	props := &ruleProps{}
+	security := false
+	kinds := make([]string, 0, len(ri.kinds))
+	for k := range ri.kinds {
+		kinds = append(kinds, string(k))
+		security = security || isSecurity(k)
+	}
+	sort.Strings(kinds)
+	if security {
+		props.Tags = append(props.Tags, "security")
+		props.SecuritySeverity = SecuritySeverity(normSeverity(ri.sev))
+		props.Precision = "very-high"
+	}
+	props.Tags = append(props.Tags, kinds...)
+	if len(props.Tags) > 0 || props.SecuritySeverity != "" {
+		rl.Properties = props
+	}
+	return rl
+}
 
-	d := driver{Name: name, Version: strings.TrimSpace(r.Version), Rules: rules}
-	if absoluteURL(r.InfoURI) {
-		d.InformationURI = r.InfoURI
+// makeResult is the SARIF result of one finding of rule id.
+func makeResult(f result.Finding, id string, ruleIndex int) sarifResult {
+	sr := sarifResult{
+		RuleID:    id,
+		RuleIndex: ruleIndex,
+		Level:     Level(normSeverity(f.Severity)),
+		Message:   sarifText{Text: message(f, id)},
 	}
-	return run{Tool: tool{Driver: d}, Results: results}, nil
+	uri := RelativeURI(f.File)
+	if uri == "" {
+		return sr
+	}
+	// A finding about a whole file (a go.mod, a Dockerfile) is placed on
+	// its first line: code scanning's upload action fingerprints the line
+	// a region starts on, and a result without one gets no fingerprint.
+	reg := &region{StartLine: 1}
+	if f.Line > 0 {
+		reg.StartLine = f.Line
+		if f.Column > 0 {
+			reg.StartColumn = f.Column
+		}
+		if f.EndLine >= f.Line {
+			reg.EndLine = f.EndLine
+		}
+	}
+	sr.Locations = []location{{PhysicalLocation: physicalLocation{
+		ArtifactLocation: artifactLocation{URI: uri, URIBaseID: SrcRoot},
+		Region:           reg,
+	}}}
+	return sr
 }
 
 // ruleID is the finding's rule, or a stand-in when the tool gave none.
