@@ -5,9 +5,10 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,56 +94,69 @@ func coberturaXML(buf *bytes.Buffer, run *result.Run, opts Options) error {
 	case !run.StartedAt.IsZero():
 		doc.Timestamp = run.StartedAt.UnixMilli()
 	}
-
-	type file struct {
-		pkg   string
-		lines map[int]int
+	addPackages(&doc, coberturaFiles(run.Coverage, opts))
+	buf.WriteString(xmlHeader)
+	buf.WriteString(coberturaDoctype)
+	enc := xml.NewEncoder(buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("encoding Cobertura XML: %w", err)
 	}
-	files := map[string]*file{}
-	if run.Coverage != nil {
-		for _, fc := range run.Coverage.Files {
-			name := coberturaPath(fc.Path, opts)
-			if name == "" {
+	buf.WriteString("\n")
+	return nil
+}
+
+// coberturaFile is one file's lines and hits, and its package.
+type coberturaFile struct {
+	pkg   string
+	lines map[int]int
+}
+
+// coberturaFiles gathers the covered files by their name in the report;
+// a line listed twice counts with its highest hits.
+func coberturaFiles(cov *result.Coverage, opts Options) map[string]*coberturaFile {
+	files := map[string]*coberturaFile{}
+	if cov == nil {
+		return files
+	}
+	for _, fc := range cov.Files {
+		name := coberturaPath(fc.Path, opts)
+		if name == "" {
+			continue
+		}
+		f := files[name]
+		if f == nil {
+			pkg := fc.Package
+			if pkg == "" {
+				pkg = path.Dir(name)
+			}
+			f = &coberturaFile{pkg: pkg, lines: map[int]int{}}
+			files[name] = f
+		}
+		for _, l := range fc.Lines {
+			if l.Line <= 0 {
 				continue
 			}
-			f := files[name]
-			if f == nil {
-				pkg := fc.Package
-				if pkg == "" {
-					pkg = path.Dir(name)
-				}
-				f = &file{pkg: pkg, lines: map[int]int{}}
-				files[name] = f
-			}
-			for _, l := range fc.Lines {
-				if l.Line <= 0 {
-					continue
-				}
-				hits := max(l.Hits, 0)
-				if old, ok := f.lines[l.Line]; !ok || hits > old {
-					f.lines[l.Line] = hits
-				}
+			hits := max(l.Hits, 0)
+			if old, ok := f.lines[l.Line]; !ok || hits > old {
+				f.lines[l.Line] = hits
 			}
 		}
 	}
+	return files
+}
 
+// addPackages adds each file as a class of its package, in name order,
+// with the line rates of classes, packages and the document.
+func addPackages(doc *cobertura, files map[string]*coberturaFile) {
 	type pkgAcc struct {
 		classes        []coberturaClass
 		covered, valid int
 	}
 	pkgs := map[string]*pkgAcc{}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(files)) {
 		f := files[n]
-		nums := make([]int, 0, len(f.lines))
-		for l := range f.lines {
-			nums = append(nums, l)
-		}
-		sort.Ints(nums)
+		nums := slices.Sorted(maps.Keys(f.lines))
 		c := coberturaClass{Name: xmlSafe(n), Filename: xmlSafe(n), BranchRate: "0", Complexity: "0"}
 		covered := 0
 		for _, l := range nums {
@@ -164,28 +178,13 @@ func coberturaXML(buf *bytes.Buffer, run *result.Run, opts Options) error {
 		doc.LinesCovered += covered
 		doc.LinesValid += len(nums)
 	}
-	pkgNames := make([]string, 0, len(pkgs))
-	for n := range pkgs {
-		pkgNames = append(pkgNames, n)
-	}
-	sort.Strings(pkgNames)
-	for _, n := range pkgNames {
+	for _, n := range slices.Sorted(maps.Keys(pkgs)) {
 		p := pkgs[n]
 		doc.Packages = append(doc.Packages, coberturaPkg{
 			Name: xmlSafe(n), LineRate: rate(p.covered, p.valid), BranchRate: "0", Complexity: "0", Classes: p.classes,
 		})
 	}
 	doc.LineRate = rate(doc.LinesCovered, doc.LinesValid)
-
-	buf.WriteString(xmlHeader)
-	buf.WriteString(coberturaDoctype)
-	enc := xml.NewEncoder(buf)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("encoding Cobertura XML: %w", err)
-	}
-	buf.WriteString("\n")
-	return nil
 }
 
 // coberturaPath names a coverage file relative to the project root.
