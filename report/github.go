@@ -80,17 +80,8 @@ func githubSummary(run *result.Run, opts Options) string {
 func githubHeader(b *strings.Builder, run *result.Run) {
 	status := run.Status()
 	fmt.Fprintf(b, "## %s golden: %s\n\n", statusEmoji(status), statusText(status))
-	if src := run.Source; src != nil && (src.Repository != "" || src.Commit != "" || src.Branch != "") {
-		var parts []string
-		if src.Repository != "" {
-			parts = append(parts, "Repository "+mdCode(src.Repository))
-		}
-		if src.Branch != "" {
-			parts = append(parts, "branch "+mdCode(src.Branch))
-		}
-		if src.Commit != "" {
-			parts = append(parts, "commit "+mdCode(src.Commit))
-		}
+	if parts := sourceParts(run.Source, mdCode); len(parts) > 0 {
+		parts[0] = strings.ToUpper(parts[0][:1]) + parts[0][1:]
 		b.WriteString(strings.Join(parts, ", ") + "\n\n")
 	}
 }

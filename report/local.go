@@ -80,20 +80,8 @@ func local(b *bytes.Buffer, run *result.Run, opts Options) {
 // localHeader is the run's status and source.
 func localHeader(b *bytes.Buffer, run *result.Run) {
 	fmt.Fprintf(b, "golden: %s\n", strings.ToUpper(statusText(run.Status())))
-	if src := run.Source; src != nil {
-		var parts []string
-		if src.Repository != "" {
-			parts = append(parts, "repository "+termSafe(src.Repository))
-		}
-		if src.Branch != "" {
-			parts = append(parts, "branch "+termSafe(src.Branch))
-		}
-		if src.Commit != "" {
-			parts = append(parts, "commit "+termSafe(src.Commit))
-		}
-		if len(parts) > 0 {
-			fmt.Fprintf(b, "  %s\n", strings.Join(parts, ", "))
-		}
+	if parts := sourceParts(run.Source, termSafe); len(parts) > 0 {
+		fmt.Fprintf(b, "  %s\n", strings.Join(parts, ", "))
 	}
 }
 

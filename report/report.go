@@ -431,3 +431,18 @@ func render(w io.Writer, run *result.Run, opts Options, f func(*bytes.Buffer, *r
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// sourceParts names what the run built, "repository R", "branch B" and
+// "commit C", each value through quote; none for an unknown source.
+func sourceParts(src *result.Source, quote func(string) string) []string {
+	if src == nil {
+		return nil
+	}
+	var parts []string
+	for _, p := range []struct{ what, v string }{{"repository", src.Repository}, {"branch", src.Branch}, {"commit", src.Commit}} {
+		if p.v != "" {
+			parts = append(parts, p.what+" "+quote(p.v))
+		}
+	}
+	return parts
+}
