@@ -428,25 +428,7 @@ func TestBumpBadInput(t *testing.T) {
 			if env == nil {
 				env = f.env
 			}
-			res := filepath.Join(t.TempDir(), "result.json")
-			got := golden(t, env, append(append(append([]string{}, base...), tt.args...), "--result", res)...)
-			t.Logf("exit %d: %s", got.code, lastLine(got.stderr))
-			if got.code != tt.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got.code, tt.code, got.stdout, got.stderr)
-			}
-			if !strings.Contains(got.stderr, tt.want) {
-				t.Errorf("stderr lacks %q:\n%s", tt.want, got.stderr)
-			}
-			if strings.Contains(got.stderr, os.TempDir()+"/golden-gitrepo-") {
-				t.Errorf("the message names the temporary clone:\n%s", got.stderr)
-			}
-			assertClean(t, got)
-			if _, err := os.Stat(res); err == nil {
-				run := readResult(t, res)
-				if st, ok := run.Stage("bump"); !ok || st.Status == result.Passed || st.Error == "" {
-					t.Errorf("stage = %+v", st)
-				}
-			}
+			assertGitOpsFailure(t, env, append(append([]string{}, base...), tt.args...), tt.code, tt.want, "bump", false)
 		})
 	}
 	t.Cleanup(func() {
@@ -463,4 +445,31 @@ func TestBumpBadInput(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
+}
+
+// assertGitOpsFailure runs golden with args and env and checks a failed
+// bump or promote: the exit code, want in stderr, no temporary clone
+// named, nothing leaked, and a failed stage with its error in the result
+// file (when mustRecord, or when the file was written).
+func assertGitOpsFailure(t *testing.T, env map[string]string, args []string, code int, want, stage string, mustRecord bool) {
+	t.Helper()
+	res := filepath.Join(t.TempDir(), "result.json")
+	got := golden(t, env, append(args, "--result", res)...)
+	t.Logf("exit %d: %s", got.code, lastLine(got.stderr))
+	if got.code != code {
+		t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got.code, code, got.stdout, got.stderr)
+	}
+	if !strings.Contains(got.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, got.stderr)
+	}
+	if strings.Contains(got.stderr, "golden-promote-") || strings.Contains(got.stderr, "golden-gitrepo-") {
+		t.Errorf("the message names the temporary clone:\n%s", got.stderr)
+	}
+	assertClean(t, got)
+	if _, err := os.Stat(res); err == nil || mustRecord {
+		run := readResult(t, res)
+		if st, ok := run.Stage(stage); !ok || st.Status == result.Passed || st.Error == "" {
+			t.Errorf("stage = %+v", st)
+		}
+	}
 }

@@ -422,23 +422,7 @@ func TestPromoteBadInput(t *testing.T) {
 			if env == nil {
 				env = f.env
 			}
-			res := filepath.Join(t.TempDir(), "result.json")
-			got := golden(t, env, append(append(append([]string{}, base...), tt.args...), "--result", res)...)
-			t.Logf("exit %d: %s", got.code, lastLine(got.stderr))
-			if got.code != tt.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got.code, tt.code, got.stdout, got.stderr)
-			}
-			if !strings.Contains(got.stderr, tt.want) {
-				t.Errorf("stderr lacks %q:\n%s", tt.want, got.stderr)
-			}
-			if strings.Contains(got.stderr, "golden-promote-") || strings.Contains(got.stderr, "golden-gitrepo-") {
-				t.Errorf("the message names the temporary clone:\n%s", got.stderr)
-			}
-			assertClean(t, got)
-			run := readResult(t, res)
-			if st, ok := run.Stage("promote"); !ok || st.Status == result.Passed || st.Error == "" {
-				t.Errorf("stage = %+v", st)
-			}
+			assertGitOpsFailure(t, env, append(append([]string{}, base...), tt.args...), tt.code, tt.want, "promote", true)
 		})
 	}
 	t.Cleanup(func() {
