@@ -1,12 +1,9 @@
 package attest
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,94 +11,19 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/internal/testsupport/cosigntest"
 	"github.com/goldenci/golden/internal/testsupport/testtool"
 	"github.com/goldenci/golden/result"
 )
 
-// cosign runs the real cosign (tools/versions.env COSIGN_VERSION, installed
-// by .ci/install-tools) against an in-process registry: nothing leaves the
-// machine (the transparency log is off both ways), and cosign's home, TUF
-// cache and Docker config are the test's own.
-type cosign struct {
-	bin string
-	dir string // its home: cosign.key, cosign.pub, the Docker config
-	env []string
-}
+// cosign is the real cosign, with a home of its own (cosigntest).
+type cosign = cosigntest.Cosign
 
-// newCosign prepares cosign for f's registry (its credentials in a Docker
-// config) with a key pair cosign generates, encrypted with canaryPassword.
+// newCosign prepares cosign for f's registry with a key pair cosign
+// generates, encrypted with canaryPassword.
 func newCosign(t *testing.T, f *fixture) *cosign {
 	t.Helper()
-	c := &cosign{bin: testtool.Path(t, "cosign"), dir: t.TempDir()}
-	auth := base64.StdEncoding.EncodeToString([]byte(canaryRegUser + ":" + canaryRegPassword))
-	cfg := `{"auths":{"` + f.reg.Host + `":{"auth":"` + auth + `"}}}`
-	testtool.WriteFiles(t, c.dir, map[string]string{"docker/config.json": cfg})
-	c.env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + c.dir,
-		"DOCKER_CONFIG=" + filepath.Join(c.dir, "docker"),
-		"TUF_ROOT=" + filepath.Join(c.dir, "tuf"),
-		"COSIGN_PASSWORD=" + canaryPassword,
-	}
-	c.run(t, "generate-key-pair")
-	return c
-}
-
-func (c *cosign) path(name string) string { return filepath.Join(c.dir, name) }
-
-// run runs cosign and fails the test unless it succeeds; it returns the
-// standard output.
-func (c *cosign) run(t *testing.T, args ...string) string {
-	t.Helper()
-	out, errOut, err := c.try(t, args...)
-	if err != nil {
-		t.Fatalf("cosign %s: %v\n%s", strings.Join(args, " "), err, errOut)
-	}
-	return out
-}
-
-// try runs cosign and returns its outputs and error.
-func (c *cosign) try(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Dir = c.dir
-	cmd.Env = c.env
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err = cmd.Run()
-	return o.String(), e.String(), err
-}
-
-// verify runs `cosign verify` with the public key pub (a file), the
-// transparency log off.
-func (c *cosign) verify(t *testing.T, pub, image string) (string, error) {
-	t.Helper()
-	out, errOut, err := c.try(t, "verify", "--key", pub, "--insecure-ignore-tlog=true", image)
-	if err != nil {
-		return errOut, err
-	}
-	return out, nil
-}
-
-// verifyAttestation runs `cosign verify-attestation --type typ` with pub
-// and, when policy is set, a CUE policy.
-func (c *cosign) verifyAttestation(t *testing.T, pub, typ, image, policy string) (string, error) {
-	t.Helper()
-	args := []string{"verify-attestation", "--key", pub, "--insecure-ignore-tlog=true", "--type", typ}
-	if policy != "" {
-		// Not in t.TempDir(): cosign splits --policy at commas, which a
-		// subtest's name may hold.
-		file := c.path("policy.cue")
-		if err := os.WriteFile(file, []byte(policy), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		args = append(args, "--policy", file)
-	}
-	out, errOut, err := c.try(t, append(args, image)...)
-	if err != nil {
-		return errOut, err
-	}
-	return out, nil
+	return cosigntest.New(t, f.reg.Host, canaryRegUser, canaryRegPassword, canaryPassword)
 }
 
 // gatesPolicy is the CUE policy that makes cosign refuse a gates
@@ -111,9 +33,9 @@ predicate: status: "passed"
 `
 
 // keys loads the key pair cosign generated into golden.
-func (c *cosign) keys(t *testing.T) (*PrivateKey, *PublicKey) {
+func cosignKeys(t *testing.T, c *cosign) (*PrivateKey, *PublicKey) {
 	t.Helper()
-	keyPEM, err := os.ReadFile(c.path("cosign.key"))
+	keyPEM, err := os.ReadFile(c.Path("cosign.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +43,7 @@ func (c *cosign) keys(t *testing.T) (*PrivateKey, *PublicKey) {
 	if err != nil {
 		t.Fatalf("golden cannot read the key cosign generated: %v", err)
 	}
-	pubPEM, err := os.ReadFile(c.path("cosign.pub"))
+	pubPEM, err := os.ReadFile(c.Path("cosign.pub"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,11 +85,11 @@ func TestCosignVerifiesWhatGoldenSigns(t *testing.T) {
 	t.Parallel()
 	f, repo, digest := newImage(t)
 	c := newCosign(t, f)
-	key, pub := c.keys(t)
+	key, pub := cosignKeys(t, c)
 	image := repo + "@" + digest
 	release(t, f, repo, digest, key, result.Passed)
 
-	out, err := c.verify(t, c.path("cosign.pub"), image)
+	out, err := c.Verify(t, c.Path("cosign.pub"), image)
 	if err != nil {
 		t.Fatalf("cosign verify: %v\n%s", err, out)
 	}
@@ -182,7 +104,7 @@ func TestCosignVerifiesWhatGoldenSigns(t *testing.T) {
 		{"cyclonedx", CycloneDXType, ""},
 		{GatesPredicateType, GatesPredicateType, gatesPolicy},
 	} {
-		out, err := c.verifyAttestation(t, c.path("cosign.pub"), tc.typ, image, tc.policy)
+		out, err := c.VerifyAttestation(t, c.Path("cosign.pub"), tc.typ, image, tc.policy)
 		if err != nil {
 			t.Errorf("cosign verify-attestation --type %s: %v\n%s", tc.typ, err, out)
 			continue
@@ -210,7 +132,7 @@ func TestGoldenVerifiesWhatCosignSigns(t *testing.T) {
 	t.Parallel()
 	f, repo, digest := newImage(t)
 	c := newCosign(t, f)
-	_, pub := c.keys(t)
+	_, pub := cosignKeys(t, c)
 	image := repo + "@" + digest
 
 	prov, err := ProvenancePredicate(*provenance())
@@ -221,15 +143,15 @@ func TestGoldenVerifiesWhatCosignSigns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testtool.WriteFiles(t, c.dir, map[string]string{
+	testtool.WriteFiles(t, c.Path(""), map[string]string{
 		"provenance.json": string(prov.Body),
 		"gates.json":      string(gates.Body),
 		"sbom.cdx.json":   sbom,
 	})
-	c.run(t, "sign", "--key", "cosign.key", "--tlog-upload=false", "--yes", image)
-	c.run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", "slsaprovenance1", "--predicate", "provenance.json", image)
-	c.run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", "cyclonedx", "--predicate", "sbom.cdx.json", image)
-	c.run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", GatesPredicateType, "--predicate", "gates.json", image)
+	c.Run(t, "sign", "--key", "cosign.key", "--tlog-upload=false", "--yes", image)
+	c.Run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", "slsaprovenance1", "--predicate", "provenance.json", image)
+	c.Run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", "cyclonedx", "--predicate", "sbom.cdx.json", image)
+	c.Run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", GatesPredicateType, "--predicate", "gates.json", image)
 
 	rep, err := Verify(context.Background(), repo, digest, pub, VerifyOptions{
 		Registry: f.opts, RequireGates: true, RequireTypes: []string{"slsaprovenance1", "cyclonedx"},
@@ -247,10 +169,10 @@ func TestGoldenVerifiesWhatCosignSigns(t *testing.T) {
 	other, otherPub := testKeys(t)
 	_ = otherPub
 	release(t, f, repo, digest, other.key, result.Passed)
-	if _, err := c.verify(t, c.path("cosign.pub"), image); err != nil {
+	if _, err := c.Verify(t, c.Path("cosign.pub"), image); err != nil {
 		t.Errorf("cosign verify after golden signed too: %v", err)
 	}
-	if out, err := c.verifyAttestation(t, writePub(t, other.pub), GatesPredicateType, image, gatesPolicy); err != nil {
+	if out, err := c.VerifyAttestation(t, writePub(t, other.pub), GatesPredicateType, image, gatesPolicy); err != nil {
 		t.Errorf("cosign verify-attestation of golden's gates beside cosign's: %v\n%s", err, out)
 	}
 	if _, err := Verify(context.Background(), repo, digest, pub, VerifyOptions{Registry: f.opts, RequireGates: true}); err != nil {
@@ -309,10 +231,10 @@ func TestBothRefuse(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				testtool.WriteFiles(t, c.dir, map[string]string{"gates.json": string(gates.Body)})
+				testtool.WriteFiles(t, c.Path(""), map[string]string{"gates.json": string(gates.Body)})
 				image := repo + "@" + digest
-				c.run(t, "sign", "--key", "cosign.key", "--tlog-upload=false", "--yes", image)
-				c.run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", GatesPredicateType, "--predicate", "gates.json", image)
+				c.Run(t, "sign", "--key", "cosign.key", "--tlog-upload=false", "--yes", image)
+				c.Run(t, "attest", "--key", "cosign.key", "--tlog-upload=false", "--yes", "--type", GatesPredicateType, "--predicate", "gates.json", image)
 			},
 			cosignSays: "validation errors occurred",
 		},
@@ -322,10 +244,10 @@ func TestBothRefuse(t *testing.T) {
 			t.Parallel()
 			f, repo, digest := newImage(t)
 			c := newCosign(t, f)
-			key, pub := c.keys(t)
+			key, pub := cosignKeys(t, c)
 			image := repo + "@" + digest
 			tc.prepare(t, f, c, key, repo, digest)
-			pubFile := c.path("cosign.pub")
+			pubFile := c.Path("cosign.pub")
 			if tc.wrongKey {
 				other, _ := testKeys(t)
 				pub = other.pub
@@ -337,8 +259,8 @@ func TestBothRefuse(t *testing.T) {
 
 			// cosign: the signature check, or the gates attestation with
 			// the policy that it passed, fails.
-			sigOut, sigErr := c.verify(t, pubFile, image)
-			attOut, attErr := c.verifyAttestation(t, pubFile, GatesPredicateType, image, gatesPolicy)
+			sigOut, sigErr := c.Verify(t, pubFile, image)
+			attOut, attErr := c.VerifyAttestation(t, pubFile, GatesPredicateType, image, gatesPolicy)
 			if sigErr == nil && attErr == nil {
 				t.Errorf("cosign accepts it:\n%s\n%s", sigOut, attOut)
 			}

@@ -46,7 +46,8 @@
 //	  staging: staging               # environment bumped after publish; default staging
 //	  environments:
 //	    staging: {path: overlays/staging}
-//	    production: {path: overlays/production, image: ghcr.io/acme/prod/go-service}
+//	    production: {path: overlays/production, image: ghcr.io/acme/prod/go-service,
+//	                 verifyKey: keys/cosign.pub}   # promote only images signed and gated by this key
 //	tools:                           # tool image overrides, by key
 //	  go: golang:1.26.8-bookworm@sha256:...
 //	  trivy: mirror.example.com/aquasec/trivy:0.69.3@sha256:...
@@ -267,6 +268,11 @@ type Environment struct {
 	// Image, when set, is the repository the environment pulls from, the
 	// target of a promotion to it (no tag or digest).
 	Image string
+	// VerifyKey, when set, is a cosign public key file of the service
+	// (relative to its root): golden promote to the environment requires
+	// the image to be signed by it, with a passing gates attestation
+	// (golden promote --verify-key).
+	VerifyKey string
 }
 
 // The defaults Load fills in.

@@ -155,7 +155,7 @@ var (
 	coverageKeys = []string{"min", "minPackage", "patchMin", "patchBase"}
 	scanKeys     = []string{"skip", "severity", "ignoreUnfixed", "scanners", "dbRepository", "javaDBRepository", "checksBundleRepository", "insecure", "skipDBUpdate", "skipDirs", "skipImage"}
 	gitopsKeys   = []string{"repo", "branch", "staging", "environments"}
-	envKeys      = []string{"path", "image"}
+	envKeys      = []string{"path", "image", "verifyKey"}
 )
 
 // entries walks the key/value pairs of mapping n (key path path), which
@@ -561,6 +561,8 @@ func (p *parser) environment(n *yaml.Node, path string) (Environment, error) {
 			env.Path, err = p.checkedStr(v, key, validEnvPath)
 		case "image":
 			env.Image, err = p.checkedStr(v, key, validRepository)
+		case "verifyKey":
+			env.VerifyKey, err = p.checkedStr(v, key, validVerifyKey)
 		}
 		return err
 	})

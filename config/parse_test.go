@@ -113,6 +113,11 @@ func TestParseDefaults(t *testing.T) {
 			c.File, c.Coverage.Min, c.Coverage.PatchMin = "golden.yaml", ptr(0), ptr(100)
 			return c
 		}()},
+		{"environment with a verify key", "language: go\ngitops: {environments: {prod: {path: overlays/prod, verifyKey: keys/cosign.pub}}}\n", func() *Config {
+			c := Default(Go)
+			c.File, c.GitOps.Environments = "golden.yaml", map[string]Environment{"prod": {Path: "overlays/prod", VerifyKey: "keys/cosign.pub"}}
+			return c
+		}()},
 		{"environments without repo need no staging", "language: go\ngitops: {environments: {dev: {path: dev}}}\n", func() *Config {
 			c := Default(Go)
 			c.File, c.GitOps.Environments = "golden.yaml", map[string]Environment{"dev": {Path: "dev"}}

@@ -111,6 +111,7 @@ func (c *Config) checks() []check {
 		add(key, func() error { return validEnvName(name) })
 		add(key+".path", func() error { return validEnvPath(env.Path) })
 		add(key+".image", optional(env.Image, validRepository))
+		add(key+".verifyKey", optional(env.VerifyKey, validVerifyKey))
 	}
 	add("gitops.staging", func() error { return validStaging(c.GitOps.Staging, c.GitOps.Environments, c.GitOps.Repo != "") })
 	for _, k := range sortedKeys(c.Tools) {
@@ -285,6 +286,8 @@ func validFile(p, want string) error {
 	}
 	return nil
 }
+
+func validVerifyKey(p string) error { return validFile(p, "a cosign public key file") }
 
 func validEnvPath(p string) error {
 	if err := validRelPath(p); err != nil {

@@ -84,6 +84,9 @@ func TestValidate(t *testing.T) {
 		{"environment no path", func(c *Config) {
 			c.GitOps.Environments = map[string]Environment{"staging": {}}
 		}, "gitops.environments.staging.path: empty path"},
+		{"absolute verify key", func(c *Config) {
+			c.GitOps.Environments = map[string]Environment{"staging": {Path: "overlays/staging", VerifyKey: "/etc/cosign.pub"}}
+		}, `gitops.environments.staging.verifyKey: path "/etc/cosign.pub" is absolute`},
 		{"environment name", func(c *Config) {
 			c.GitOps.Environments = map[string]Environment{"a/b": {Path: "x"}}
 		}, `gitops.environments.a/b: bad environment name "a/b"`},

@@ -29,6 +29,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/goldenci/golden/attest"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
@@ -73,6 +74,12 @@ type Options struct {
 	// GOLDEN_REGISTRY_USERNAME and GOLDEN_REGISTRY_PASSWORD. No other
 	// registry is sent it.
 	RegistryCredential *registry.Credential
+	// VerifyKey, when set, is a cosign public key (PEM): before anything
+	// is copied, tagged or committed, the source digest must carry a
+	// signature by it and a gates attestation by it saying its run
+	// passed (attest.Verify with RequireGates); else the promotion fails
+	// the gate (exit 1) having moved nothing.
+	VerifyKey []byte
 }
 
 // Result is what Promote did.
@@ -126,13 +133,19 @@ type Result struct {
 	// Warnings are things the caller should know, such as a source
 	// environment pinned by tag only.
 	Warnings []string
+	// Verified is what verifying the source digest found (with
+	// Options.VerifyKey); Attachments the signature and attestation
+	// images copied with the digest to TargetRepository.
+	Verified    *attest.Report
+	Attachments []attest.Attachment
 }
 
 // validated is a checked Options.
 type validated struct {
-	from, to string
-	policy   semver.Policy
-	actor    string
+	from, to  string
+	policy    semver.Policy
+	actor     string
+	verifyKey *attest.PublicKey
 }
 
 func (o *Options) validate() (validated, error) {
@@ -179,6 +192,11 @@ func (o *Options) validate() (validated, error) {
 	}
 	if strings.ContainsAny(v.actor, "\r\n\x00") {
 		return v, exitcode.Inputf("actor %q: contains a control character", v.actor)
+	}
+	if len(o.VerifyKey) > 0 {
+		if v.verifyKey, err = attest.ParsePublicKey(o.VerifyKey); err != nil {
+			return v, exitcode.Inputf("verify key: %w", err)
+		}
 	}
 	return v, nil
 }
@@ -234,7 +252,7 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer c.Close()
 	pr := &promotion{o: o, v: v, c: c, res: &Result{From: v.from, To: v.to}}
-	for _, step := range []func(context.Context) error{pr.readSource, pr.pickVersion, pr.checkTarget, pr.copyImage, pr.commit, pr.tagVersion} {
+	for _, step := range []func(context.Context) error{pr.readSource, pr.verifySource, pr.pickVersion, pr.checkTarget, pr.copyImage, pr.commit, pr.tagVersion} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
@@ -299,6 +317,24 @@ func (pr *promotion) readSource(ctx context.Context) error {
 		return fmt.Errorf("%s runs %s: %w", v.from, src.Ref(), err)
 	}
 	res.SourceImage = res.SourceRepository + "@" + res.Digest
+	return nil
+}
+
+// verifySource requires, with a verify key, that the source digest is
+// signed by it and carries a passing gates attestation by it, before
+// anything moves.
+func (pr *promotion) verifySource(ctx context.Context) error {
+	if pr.v.verifyKey == nil {
+		return nil
+	}
+	res := pr.res
+	rep, err := attest.Verify(ctx, res.SourceRepository, res.Digest, pr.v.verifyKey,
+		attest.VerifyOptions{Registry: pr.o.Registry, RequireGates: true})
+	res.Verified = rep
+	if err != nil {
+		return fmt.Errorf("%s runs %s: refusing to promote it: %w", pr.v.from, res.SourceImage, err)
+	}
+	pr.o.logf("verified %s: signed by key %s, its gates passed", res.SourceImage, rep.Key)
 	return nil
 }
 
@@ -371,6 +407,16 @@ func (pr *promotion) copyImage(ctx context.Context) error {
 			return err
 		}
 		res.Copied = true
+	}
+	if res.TargetRepository != res.SourceRepository {
+		// The signature and attestations travel with the digest, so that
+		// the target repository verifies as the source does.
+		if res.Attachments, err = attest.CopyAttachments(ctx, res.SourceRepository, res.TargetRepository, res.Digest, o.Registry); err != nil {
+			return err
+		}
+		for _, a := range res.Attachments {
+			o.logf("copied %s:%s to %s", res.SourceRepository, a.Tag, res.TargetRepository)
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -165,7 +166,8 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 	constraint := fs.String("constraint", "", "the version must satisfy `C`, e.g. \">= 1.4, < 2.0\"")
 	allowDowngrade := fs.Bool("allow-downgrade", false, "allow a version lower than the highest existing one")
 	actor := fs.String("actor", "", "who promotes, for the Golden-Promoted-By trailer (default $GITHUB_ACTOR, $GITLAB_USER_LOGIN, $USER)")
-	configPath := fs.String("config", "", "a service's golden.yaml `FILE`: its gitops.environments name --from and --to, and it gives --repo, --base and --image")
+	configPath := fs.String("config", "", "a service's golden.yaml `FILE`: its gitops.environments name --from and --to, and it gives --repo, --base, --image and --verify-key")
+	verifyKey := fs.String("verify-key", "", "a cosign public `KEY` (a file, or env://NAME): promote only a digest signed by it with a passing gates attestation (golden verify --require-gates); the signature and attestations are copied with the digest (default: verifyKey of --to's environment in --config)")
 	resultPath := resultFlag(fs, e)
 	if err := c.parseFlags(e, fs, args); err != nil {
 		return err
@@ -183,6 +185,7 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 			return nil, exitcode.Inputf("give --version X.Y.Z or --bump major|minor|patch")
 		}
 		opts := promote.Options{Image: *image, From: *from, To: *to, ToImage: *toImage}
+		keyRef := *verifyKey
 		if *configPath != "" {
 			cfg, err := readConfig(*configPath)
 			if err != nil {
@@ -191,6 +194,16 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 			opts.Repo = promote.Repo{URL: g.repo, Base: g.base}
 			opts.Configure(cfg)
 			g.repo, g.base = opts.URL, opts.Base
+			if env, ok := cfg.GitOps.Environments[*to]; ok && keyRef == "" && env.VerifyKey != "" {
+				// Relative to the service, where its golden.yaml is.
+				keyRef = filepath.Join(filepath.Dir(*configPath), filepath.FromSlash(env.VerifyKey))
+			}
+		}
+		if keyRef != "" {
+			var err error
+			if opts.VerifyKey, err = readKeyFlag(e, "verify-key", keyRef); err != nil {
+				return nil, err
+			}
 		}
 		if strings.TrimSpace(opts.Image) == "" {
 			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")
@@ -221,6 +234,7 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 			GitOps:             gopts,
 			Registry:           registry.Options{Keychain: authn.DefaultKeychain},
 			RegistryCredential: cred,
+			VerifyKey:          opts.VerifyKey,
 		})
 	}()
 	progress.Flush()

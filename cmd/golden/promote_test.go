@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/goldenci/golden/attest"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/testsupport/gitserver"
@@ -271,6 +272,27 @@ func TestPromoteWalkthroughLocalPath(t *testing.T) {
 	}
 	if tags := reg.Tags(t, "acme/go-service-prod"); !slices.Equal(tags, []string{"1.0.0", "1.1.0"}) {
 		t.Errorf("tags = %v", tags)
+	}
+
+	// production's verifyKey (a file beside golden.yaml) refuses the
+	// unsigned 1.3.0: exit 1, nothing tagged or committed.
+	_, pubPEM, err := attest.GenerateKey([]byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := filepath.Join(t.TempDir(), "golden.yaml")
+	testtool.WriteFiles(t, filepath.Dir(signed), map[string]string{
+		"keys/cosign.pub": string(pubPEM),
+		"golden.yaml": "language: go\ngitops:\n  repo: " + repo + "\n  environments:\n    staging:\n      path: overlays/staging\n    production:\n" +
+			"      path: overlays/production\n      image: " + host + "/acme/go-service-prod\n      verifyKey: keys/cosign.pub\n",
+	})
+	head = gitserver.Head(t, repo, "main")
+	refused := golden(t, env, "promote", "--config", signed, "--image", exampleImage, "--from", "staging", "--to", "production", "--bump", "minor")
+	if refused.code != exitcode.Failed || !strings.Contains(refused.stderr, "no signature") && !strings.Contains(refused.stderr, "not verified") {
+		t.Errorf("unsigned promotion: exit %d\n%s", refused.code, refused.stderr)
+	}
+	if gitserver.Head(t, repo, "main") != head || len(reg.Tags(t, "acme/go-service-prod")) != 2 {
+		t.Error("the refused promotion moved something")
 	}
 }
 

@@ -29,23 +29,26 @@ command line.`
 // readKey reads what --key names: the file at ref, or the value of the
 // variable NAME for env://NAME. The errors name the file or variable,
 // never the key.
-func readKey(e *Env, ref string) ([]byte, error) {
+func readKey(e *Env, ref string) ([]byte, error) { return readKeyFlag(e, "key", ref) }
+
+// readKeyFlag reads a key the flag --flag names (see readKey).
+func readKeyFlag(e *Env, flag, ref string) ([]byte, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
-		return nil, exitcode.Inputf("--key is required")
+		return nil, exitcode.Inputf("--%s is required", flag)
 	}
 	if strings.Contains(ref, "-----BEGIN") || strings.ContainsAny(ref, "\r\n") {
 		// A key pasted into the command line: say so without echoing it.
-		return nil, exitcode.Inputf("--key: give a file or env://NAME, never the key itself (a command line is visible to every process)")
+		return nil, exitcode.Inputf("--%s: give a file or env://NAME, never the key itself (a command line is visible to every process)", flag)
 	}
 	if name, ok := strings.CutPrefix(ref, envKeyScheme); ok {
 		v := e.Getenv(name)
 		if strings.TrimSpace(v) == "" {
-			return nil, exitcode.Inputf("--key %s: the variable %s is unset or empty", ref, name)
+			return nil, exitcode.Inputf("--%s %s: the variable %s is unset or empty", flag, ref, name)
 		}
 		return []byte(v), nil
 	}
-	return readFlagFile("key", ref)
+	return readFlagFile(flag, ref)
 }
 
 // readFlagFile reads the file the flag --name names; a missing or

@@ -13,6 +13,8 @@ require (
 	go.opentelemetry.io/otel/trace v1.43.0
 )
 
+require github.com/secure-systems-lab/go-securesystemslib v0.10.0 // indirect
+
 require (
 	dario.cat/mergo v1.0.2 // indirect
 	github.com/99designs/gqlgen v0.17.89 // indirect

@@ -12,6 +12,8 @@ require (
 	go.opentelemetry.io/otel/trace v1.43.0
 )
 
+require github.com/secure-systems-lab/go-securesystemslib v0.10.0 // indirect
+
 require (
 	dagger.io/dagger v0.21.9 // indirect
 	dario.cat/mergo v1.0.2 // indirect

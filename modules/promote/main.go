@@ -179,10 +179,18 @@ func (m *GoldenPromote) Promote(
 	//
 	// +optional
 	registryPassword *dagger.Secret,
+	// A cosign public key: promote only a digest signed by it with a
+	// passing gates attestation, and copy its signature and attestations
+	// with it (default: the file verifyKey of the target environment in
+	// golden.yaml names in the source).
+	//
+	// +optional
+	verifyKey *dagger.File,
 ) (string, error) {
 	a := m.args()
 	a.GitToken, a.GitUsername = gitToken, gitUsername
 	a.RegistryUsername, a.RegistryPassword = registryUsername, registryPassword
+	a.VerifyKey = verifyKey
 	return daggermod.Value(ctx, a, func(s *daggermod.Session, ctx context.Context) (string, error) {
 		return s.Promote(ctx, daggermod.PromoteOptions{
 			Repo: repo, Branch: branch, Image: image, From: from, To: to, ToImage: toImage,

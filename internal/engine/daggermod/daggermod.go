@@ -96,6 +96,9 @@ type Args[I ~string] struct {
 	// repository over HTTPS.
 	GitToken    daggerid.IDer[I]
 	GitUsername string
+	// VerifyKey is a cosign public key file: promote requires the image
+	// to be signed by it with a passing gates attestation.
+	VerifyKey daggerid.IDer[I]
 }
 
 // Session is one module function's connection to its engine session with
@@ -105,7 +108,7 @@ type Session struct {
 	// source is the service; the other objects are nil when not given.
 	source                                *dagger.Directory
 	netrc, npmrc, registryPassword, token *dagger.Secret
-	caCerts                               *dagger.File
+	caCerts, verifyKey                    *dagger.File
 	trivyDB                               *dagger.Directory
 	set                                   []string
 	rev                                   Revision
@@ -162,6 +165,7 @@ func open[I ~string](ctx context.Context, c *dagger.Client, a Args[I]) (*Session
 		return
 	})
 	convert("git token", func() (e error) { s.token, e = daggerid.Convert(ctx, a.GitToken, c.LoadSecretFromID); return })
+	convert("verify key", func() (e error) { s.verifyKey, e = daggerid.Convert(ctx, a.VerifyKey, c.LoadFileFromID); return })
 	if err != nil {
 		return nil, err
 	}

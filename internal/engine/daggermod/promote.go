@@ -41,6 +41,11 @@ type PromoteOptions struct {
 	Actor string
 	// DryRun computes the change and changes nothing.
 	DryRun bool
+	// VerifyKey is a cosign public key (PEM): only a digest signed by it
+	// with a passing gates attestation is promoted. Session.Promote reads
+	// it from the function's verify key, else from the file verifyKey of
+	// To's environment names in the source.
+	VerifyKey []byte
 }
 
 // Promote gives the environment To the image the environment From runs,
@@ -72,6 +77,19 @@ func (s *Session) Promote(ctx context.Context, o PromoteOptions) (string, error)
 		}
 		cred = &registry.Credential{Username: s.registryUsername, Password: pw}
 	}
+	key := s.verifyKey
+	if key == nil && cfgErr == nil {
+		if env, ok := cfg.GitOps.Environments[o.To]; ok && env.VerifyKey != "" {
+			key = s.source.File(env.VerifyKey)
+		}
+	}
+	if key != nil {
+		pem, err := key.Contents(ctx)
+		if err != nil {
+			return "", exitcode.Inputf("promote: reading the verify key: %w", err)
+		}
+		o.VerifyKey = []byte(pem)
+	}
 	return promoteWith(ctx, o, cfg, cfgErr, auth, cred, s.progress)
 }
 
@@ -95,6 +113,7 @@ func promoteWith(ctx context.Context, o PromoteOptions, cfg *config.Config, cfgE
 		AllowDowngrade:     o.AllowDowngrade,
 		Actor:              o.Actor,
 		RegistryCredential: cred,
+		VerifyKey:          o.VerifyKey,
 	}
 	// The source's configuration is optional when the options name
 	// everything: a promotion run outside a service's repository.
