@@ -13,6 +13,7 @@ import (
 
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/internal/testsupport/sariftest"
+	"github.com/goldenci/golden/internal/testsupport/scantest"
 	"github.com/goldenci/golden/internal/testsupport/testtool"
 )
 
@@ -141,7 +142,11 @@ func TestMonorepoPaths(t *testing.T) {
 // system, not a file) alone.
 func TestMonorepoScanPaths(t *testing.T) {
 	t.Parallel()
-	_, report, fx := scanGateReport(t)
+	fx := scantest.NewFixture(t) // its own: the shared one's tree goes with the test that made it
+	report := filepath.Join(t.TempDir(), "trivy.json")
+	if err := os.WriteFile(report, fx.Report, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	root := t.TempDir()
 	svc := filepath.Join(root, "services", "app")
 	if err := os.CopyFS(svc, os.DirFS(fx.Dir)); err != nil {
