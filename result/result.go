@@ -105,6 +105,7 @@ const (
 	KindVulnerability    Kind = "vulnerability"
 	KindSecret           Kind = "secret"
 	KindMisconfiguration Kind = "misconfiguration"
+	KindPolicy           Kind = "policy" // a Rego policy's deny or warn (golden policy)
 )
 
 // Finding is one problem reported by a tool, in one shape for every tool.
