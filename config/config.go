@@ -57,6 +57,9 @@
 //	  PIP_INDEX_URL: https://pypi.acme.internal/simple
 //	  npm_config_registry: https://npm.acme.internal/
 //	caCerts: certs/acme-ca.pem       # PEM bundle the tools trust (replaces the images' own)
+//	policy:                          # Rego policies an environment must pass (golden policy)
+//	  dir: policy                    # policies and data files, relative to the service root
+//	  namespaces: [main]             # Rego packages evaluated; default main
 //
 // Credentials are never configuration: a netrc (Go modules, pip) and an
 // npmrc reach the tool containers as secrets (golden ci --netrc/--npmrc,
@@ -159,6 +162,10 @@ type Config struct {
 	// container trusts instead of its image's own (a corporate CA with
 	// the public roots); "" keeps the images' bundles.
 	CACerts string
+	// Policy names the Rego policies that an environment's manifests
+	// must pass (golden policy, and bump and promote before they
+	// commit).
+	Policy PolicyConfig
 }
 
 // ImageConfig says how the service's image is built and where it goes.
@@ -244,6 +251,18 @@ type ScanConfig struct {
 	SkipDirs []string
 	// SkipImage skips the scan of the built image.
 	SkipImage bool
+}
+
+// PolicyConfig names the Rego policies that an environment's manifests
+// must pass, with conftest's conventions (package policy).
+type PolicyConfig struct {
+	// Dir is the directory of the Rego (v1) policies and their data
+	// files (.json, .yaml, .yml), relative to the service root; ""
+	// checks nothing.
+	Dir string
+	// Namespaces are the Rego packages whose deny, violation and warn
+	// rules are evaluated; none means main.
+	Namespaces []string
 }
 
 // GitOpsConfig names the GitOps repository and its environments.

@@ -148,13 +148,14 @@ func join(path, key string) string {
 
 // The keys of each mapping, in the order of the documentation.
 var (
-	topKeys      = []string{"service", "language", "image", "lint", "test", "coverage", "scan", "gitops", "tools", "env", "caCerts"}
+	topKeys      = []string{"service", "language", "image", "lint", "test", "coverage", "scan", "gitops", "tools", "env", "caCerts", "policy"}
 	imageKeys    = []string{"repository", "dockerfile", "target", "platforms", "buildArgs", "main"}
 	lintKeys     = []string{"skip", "failOn"}
 	testKeys     = []string{"skip", "race", "packages"}
 	coverageKeys = []string{"min", "minPackage", "patchMin", "patchBase"}
 	scanKeys     = []string{"skip", "severity", "ignoreUnfixed", "scanners", "dbRepository", "javaDBRepository", "checksBundleRepository", "insecure", "skipDBUpdate", "skipDirs", "skipImage"}
 	gitopsKeys   = []string{"repo", "branch", "staging", "environments"}
+	policyKeys   = []string{"dir", "namespaces"}
 	envKeys      = []string{"path", "image", "verifyKey"}
 )
 
@@ -378,6 +379,8 @@ func (p *parser) top(root *yaml.Node) error {
 			err = p.env(v, key)
 		case "caCerts":
 			c.CACerts, err = p.checkedStr(v, key, validCACerts)
+		case "policy":
+			err = p.policy(v, key)
 		}
 		return err
 	})
@@ -570,6 +573,26 @@ func (p *parser) environment(n *yaml.Node, path string) (Environment, error) {
 		err = p.errf(n, "%s: no path (want the environment's directory or file in the GitOps repository)", path)
 	}
 	return env, err
+}
+
+func (p *parser) policy(n *yaml.Node, path string) error {
+	pc := &p.c.Policy
+	var namespaces *yaml.Node
+	err := p.entries(n, path, policyKeys, func(k, v *yaml.Node, key string) error {
+		var err error
+		switch k.Value {
+		case "dir":
+			pc.Dir, err = p.checkedStr(v, key, validPolicyDir)
+		case "namespaces":
+			namespaces = v
+			pc.Namespaces, err = p.list(v, key, validRegoPackage, nil)
+		}
+		return err
+	})
+	if err == nil && namespaces != nil && pc.Dir == "" {
+		err = p.bad(namespaces, join(path, "namespaces"), errNoPolicyDir)
+	}
+	return err
 }
 
 func (p *parser) tools(n *yaml.Node, path string) error {

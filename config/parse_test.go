@@ -58,6 +58,7 @@ func TestParseExample(t *testing.T) {
 				"production": {Path: "overlays/production", Image: "ghcr.io/acme/prod/go-service"},
 			},
 		},
+		Policy: PolicyConfig{Dir: "policy", Namespaces: []string{"main"}},
 		Tools: map[string]string{
 			"go":    "golang:1.26.8-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c78210e3e4f600387b5128b12c199f81",
 			"trivy": "mirror.example.com/aquasec/trivy:0.69.3@sha256:bcc376de8d77cfe086a917230e818dc9f8528e3c852f7b1aff648949b6258d1c",
@@ -116,6 +117,11 @@ func TestParseDefaults(t *testing.T) {
 		{"environment with a verify key", "language: go\ngitops: {environments: {prod: {path: overlays/prod, verifyKey: keys/cosign.pub}}}\n", func() *Config {
 			c := Default(Go)
 			c.File, c.GitOps.Environments = "golden.yaml", map[string]Environment{"prod": {Path: "overlays/prod", VerifyKey: "keys/cosign.pub"}}
+			return c
+		}()},
+		{"policy", "language: go\npolicy: {dir: policy/, namespaces: [main, kubernetes.admission]}\n", func() *Config {
+			c := Default(Go)
+			c.File, c.Policy = "golden.yaml", PolicyConfig{Dir: "policy/", Namespaces: []string{"main", "kubernetes.admission"}}
 			return c
 		}()},
 		{"environments without repo need no staging", "language: go\ngitops: {environments: {dev: {path: dev}}}\n", func() *Config {

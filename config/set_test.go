@@ -42,6 +42,11 @@ func TestLoadWithSettings(t *testing.T) {
 					t.Errorf("got language %q, env %v, skipDirs %v", c.Language, c.Env, c.Scan.SkipDirs)
 				}
 			}},
+		{"policy", file, []string{"policy.dir=platform/policy", "policy.namespaces=[main, kubernetes.admission]"}, nil, func(t *testing.T, c *Config) {
+			if c.Policy.Dir != "platform/policy" || strings.Join(c.Policy.Namespaces, ",") != "main,kubernetes.admission" {
+				t.Errorf("policy = %+v", c.Policy)
+			}
+		}},
 		{"a later setting wins", file, []string{"lint.failOn=LOW", "lint.failOn=high"}, nil, func(t *testing.T, c *Config) {
 			if c.Lint.FailOn != "HIGH" {
 				t.Errorf("lint.failOn = %q", c.Lint.FailOn)
@@ -104,6 +109,7 @@ func TestLoadWithBadSettings(t *testing.T) {
 		{"reserved env", []string{"env.SSL_CERT_FILE=/x"}, "set by golden itself"},
 		{"bad env name", []string{"env.MY-VAR=1"}, `bad environment variable name "MY-VAR"`},
 		{"absolute caCerts", []string{"caCerts=/etc/ssl/ca.pem"}, "is absolute"},
+		{"policy namespaces without dir", []string{"policy.namespaces=[main]"}, "--set policy.namespaces: policy.namespaces: set without policy.dir"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -103,6 +103,16 @@ func (c *Config) checks() []check {
 		})
 	}
 	add("caCerts", optional(c.CACerts, validCACerts))
+	add("policy.dir", optional(c.Policy.Dir, validPolicyDir))
+	add("policy.namespaces", func() error {
+		if len(c.Policy.Namespaces) == 0 {
+			return nil
+		}
+		if c.Policy.Dir == "" {
+			return errNoPolicyDir
+		}
+		return validList(c.Policy.Namespaces, validRegoPackage)
+	})
 	add("gitops.repo", optional(c.GitOps.Repo, validGitRepo))
 	add("gitops.branch", optional(c.GitOps.Branch, validBranch))
 	for _, name := range sortedKeys(c.GitOps.Environments) {
@@ -532,6 +542,33 @@ func validEnvValue(s string) error {
 
 // validCACerts checks caCerts: a file of the service.
 func validCACerts(p string) error { return validFile(p, "a PEM file") }
+
+// validPolicyDir checks policy.dir: a directory of the service, not its
+// root (every YAML file under the directory is the policies' data).
+func validPolicyDir(p string) error {
+	if err := validRelPath(p); err != nil {
+		return err
+	}
+	if path.Clean(p) == "." {
+		return fmt.Errorf("path %q is the service root (want a directory of its own: every .yaml, .yml and .json file under it is the policies' data)", p)
+	}
+	return nil
+}
+
+// errNoPolicyDir: policy.namespaces without policy.dir.
+var errNoPolicyDir = errors.New("set without policy.dir")
+
+// regoPackageRE is a Rego package path without "data.": main,
+// kubernetes.admission.
+var regoPackageRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// validRegoPackage checks a policy.namespaces entry.
+func validRegoPackage(s string) error {
+	if !regoPackageRE.MatchString(s) {
+		return fmt.Errorf("bad Rego package %q (want dot-separated names, e.g. main or kubernetes.admission)", s)
+	}
+	return nil
+}
 
 // validSkipDir checks a scan.skipDirs entry: a relative path or glob.
 func validSkipDir(p string) error {

@@ -81,6 +81,14 @@ func TestValidate(t *testing.T) {
 		{"environment path", func(c *Config) {
 			c.GitOps.Environments = map[string]Environment{"staging": {Path: "/abs"}}
 		}, `gitops.environments.staging.path: path "/abs" is absolute`},
+		{"policy dir", func(c *Config) { c.Policy.Dir = "../policy" }, `policy.dir: path "../policy" leaves the repository (..)`},
+		{"policy dir root", func(c *Config) { c.Policy.Dir = "./" }, `policy.dir: path "./" is the service root`},
+		{"policy", func(c *Config) {
+			c.Policy = PolicyConfig{Dir: "policy", Namespaces: []string{"main", "kubernetes.admission"}}
+		}, ""},
+		{"policy bad namespace", func(c *Config) { c.Policy = PolicyConfig{Dir: "policy", Namespaces: []string{"k8s-admission"}} },
+			`policy.namespaces[0]: bad Rego package "k8s-admission"`},
+		{"policy namespaces without dir", func(c *Config) { c.Policy.Namespaces = []string{"main"} }, "policy.namespaces: set without policy.dir"},
 		{"environment no path", func(c *Config) {
 			c.GitOps.Environments = map[string]Environment{"staging": {}}
 		}, "gitops.environments.staging.path: empty path"},
