@@ -14,6 +14,7 @@ import (
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/linewriter"
+	"github.com/goldenci/golden/policy"
 	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/toolcmd"
@@ -66,8 +67,12 @@ func (p *Pipeline) Bump(ctx context.Context, digest string, git GitCredentials) 
 		}
 		auth.Token = tok
 	}
+	pol, err := LoadPolicy(ctx, p.source, p.cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
 	return bump(ctx, BumpOptions{
-		Config: p.cfg, Digest: digest, Auth: auth,
+		Config: p.cfg, Digest: digest, Auth: auth, Policy: pol,
 		Commit: p.opts.Commit, Branch: p.opts.Branch, GitTag: p.opts.GitTag,
 		Progress: p.opts.Progress, Now: p.now,
 	})
@@ -87,6 +92,9 @@ type BumpOptions struct {
 	Progress io.Writer
 	// Now is the clock.
 	Now func() time.Time
+	// Policy, when set, must pass on staging after the edit (the
+	// configuration's policy.dir, see LoadPolicy).
+	Policy *policy.Policies
 }
 
 // bump is Bump without the engine: validate, then promote.Bump, then the
@@ -114,7 +122,7 @@ func bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 	}
 	res, err := promote.Bump(ctx, promote.BumpOptions{
 		Repo: promote.Repo{
-			URL: o.Config.GitOps.Repo, Base: o.Config.GitOps.Branch, Auth: o.Auth, Progress: progress,
+			URL: o.Config.GitOps.Repo, Base: o.Config.GitOps.Branch, Auth: o.Auth, Progress: progress, Policy: o.Policy,
 		},
 		Path:         env.Path,
 		Image:        gitops.Image{Name: repo, Tag: bumpTag(o.GitTag, o.Commit, o.Branch), Digest: o.Digest},

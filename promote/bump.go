@@ -10,6 +10,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/policy"
 )
 
 // BumpOptions configures Bump.
@@ -49,6 +50,8 @@ type BumpResult struct {
 	// Changes lists the values changed, with file names relative to the
 	// repository.
 	Changes []gitops.Change
+	// Policy is the policies' verdict on the environment (Repo.Policy).
+	Policy *policy.Report
 }
 
 // sourceCommitRE is what a source commit may look like: a hash or
@@ -102,13 +105,15 @@ func Bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 		return nil, err
 	}
 	opts := o.gitOptions()
-	opts.Paths = []string{rel} // the checkout holds the environment only
+	if o.Policy == nil {
+		opts.Paths = []string{rel} // the checkout holds the environment only
+	}
 	c, err := gitrepo.Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	env := &envEdit{rel: rel, img: o.Image, opts: o.GitOps}
+	env := &envEdit{rel: rel, img: o.Image, opts: o.GitOps, ctx: ctx, policy: o.Policy}
 	if _, err := c.Edit(ctx, env.edit); err != nil {
 		return nil, err
 	}
@@ -133,7 +138,7 @@ func Bump(ctx context.Context, o BumpOptions) (*BumpResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &BumpResult{Image: img, Ref: img.Ref(), Path: rel, Outcome: *out}
+	res := &BumpResult{Image: img, Ref: img.Ref(), Path: rel, Outcome: *out, Policy: env.report}
 	if !out.Unchanged {
 		res.Changes = env.changes
 	}

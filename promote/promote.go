@@ -33,6 +33,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/policy"
 	"github.com/goldenci/golden/registry"
 	"github.com/goldenci/golden/semver"
 )
@@ -138,6 +139,9 @@ type Result struct {
 	// images copied with the digest to TargetRepository.
 	Verified    *attest.Report
 	Attachments []attest.Attachment
+	// Policy is the policies' verdict on the target environment
+	// (Repo.Policy).
+	Policy *policy.Report
 }
 
 // validated is a checked Options.
@@ -245,7 +249,9 @@ func Promote(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	opts := o.gitOptions()
-	opts.Paths = []string{v.from, v.to} // the checkout holds the two environments only
+	if o.Policy == nil {
+		opts.Paths = []string{v.from, v.to} // the checkout holds the two environments only
+	}
 	c, err := gitrepo.Open(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -360,7 +366,7 @@ func (pr *promotion) pickVersion(ctx context.Context) error {
 // before the registry changes: a missing or malformed environment stops
 // here. The commit step pushes the edit.
 func (pr *promotion) checkTarget(ctx context.Context) error {
-	pr.env = &envEdit{rel: pr.v.to, img: pr.img, opts: pr.o.GitOps, guard: pr.versionGuard}
+	pr.env = &envEdit{rel: pr.v.to, img: pr.img, opts: pr.o.GitOps, guard: pr.versionGuard, ctx: ctx, policy: pr.o.Policy}
 	if _, err := pr.c.Edit(ctx, pr.env.edit); err != nil {
 		return fmt.Errorf("checking the target environment: %w", err)
 	}
@@ -494,6 +500,7 @@ func (pr *promotion) commit(ctx context.Context) error {
 		return err
 	}
 	res.Outcome = *out
+	res.Policy = pr.env.report
 	if !out.Unchanged {
 		res.Changes = pr.env.changes
 	}

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
+	"github.com/goldenci/golden/policy"
 )
 
 // Repo says which GitOps repository to change and how. Bump and Promote
@@ -50,6 +52,13 @@ type Repo struct {
 	// Progress, when set, receives progress lines (cloning, pushing,
 	// retrying) and warnings, without credentials.
 	Progress io.Writer
+	// Policy, when set, must pass on the changed environment after the
+	// edit and before the commit (rendered with kustomize when it holds a
+	// kustomization, package policy): a failure refuses the change (exit
+	// 1) with nothing committed or pushed; a dry run checks it too. With
+	// a policy the checkout is whole, not sparse: an overlay's resources
+	// lie outside it.
+	Policy *policy.Policies
 }
 
 // gitOptions returns the gitrepo options of a change to the repository.
@@ -76,6 +85,11 @@ type envEdit struct {
 	// guard, when set, sees what the environment runs before the edit and
 	// may refuse the edit.
 	guard func(current gitops.Image) error
+	// policy, when set, checks the environment after the edit (Repo.Policy);
+	// report is its last verdict.
+	ctx    context.Context
+	policy *policy.Policies
+	report *policy.Report
 }
 
 func (e *envEdit) edit(dir string) (bool, error) {
@@ -98,7 +112,33 @@ func (e *envEdit) edit(dir string) (bool, error) {
 		return false, relativeError(err, dir)
 	}
 	e.changes = relativeChanges(r.Changes, dir)
+	if e.policy != nil {
+		if err := e.checkPolicy(dir); err != nil {
+			return false, err
+		}
+	}
 	return r.Changed(), nil
+}
+
+// checkPolicy checks the edited environment against the policies; a
+// failure is a failed gate listing the failures.
+func (e *envEdit) checkPolicy(dir string) error {
+	rep, err := e.policy.CheckEnvironment(e.ctx, dir, e.rel)
+	if err != nil {
+		return relativeError(fmt.Errorf("checking %s against the policies: %w", e.rel, err), dir)
+	}
+	e.report = &rep
+	if !rep.Failed() {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s; refusing the change:", e.rel, rep.Verdict())
+	for _, f := range rep.Findings() {
+		if f.Severity == policy.FailureSeverity {
+			fmt.Fprintf(&b, "\n  %s: %s: %s", f.Location(), f.RuleID, f.Message)
+		}
+	}
+	return exitcode.GateError(errors.New(b.String()))
 }
 
 // current reads the image the environment runs in the checkout at dir.

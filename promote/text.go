@@ -57,6 +57,9 @@ func (res *BumpResult) Print(w io.Writer) error {
 	for _, c := range res.Changes {
 		fmt.Fprintf(&b, "%s\n", c)
 	}
+	if res.Policy != nil {
+		b.WriteString(res.Policy.Verdict() + "\n")
+	}
 	name := res.Image.Name
 	switch {
 	case res.DryRun:
@@ -164,6 +167,9 @@ func (res *Result) Print(w io.Writer) error {
 	}
 	for _, c := range res.Changes {
 		fmt.Fprintf(&b, "%s\n", c)
+	}
+	if res.Policy != nil {
+		b.WriteString(res.Policy.Verdict() + "\n")
 	}
 	switch {
 	case res.DryRun && res.AlreadyPromoted:

@@ -11,6 +11,7 @@ import (
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/linewriter"
+	"github.com/goldenci/golden/policy"
 	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/result"
 )
@@ -101,6 +102,8 @@ type gitFlags struct {
 	helmRepo    string
 	helmTag     string
 	helmDigest  string
+	policyDir   string
+	policyNS    stringsFlag
 }
 
 func (g *gitFlags) register(fs *flag.FlagSet) {
@@ -113,6 +116,8 @@ func (g *gitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.helmRepo, "helm-repository-path", "", "Helm values `PATH` of the image repository (default image.repository)")
 	fs.StringVar(&g.helmTag, "helm-tag-path", "", "Helm values `PATH` of the image tag (default image.tag)")
 	fs.StringVar(&g.helmDigest, "helm-digest-path", "", "Helm values `PATH` of the image digest (default image.digest)")
+	fs.StringVar(&g.policyDir, "policy", "", "Rego policies `DIR` (conftest's conventions, as golden policy): the changed environment, rendered, must pass them before anything is committed (exit 1 otherwise)")
+	fs.Var(&g.policyNS, "policy-namespace", "a Rego package of --policy whose rules are evaluated (`NS`, repeatable; default main)")
 }
 
 // repo builds the promote.Repo from the flags and the environment.
@@ -140,6 +145,11 @@ func (g *gitFlags) toRepo(e *Env, progress io.Writer) (promote.Repo, gitops.Opti
 		MaxAttempts: g.maxAttempts,
 		Now:         e.Now,
 		Progress:    progress,
+	}
+	if g.policyDir != "" {
+		if r.Policy, err = policy.Load(g.policyDir, policy.Options{Namespaces: g.policyNS}); err != nil {
+			return promote.Repo{}, gitops.Options{}, fmt.Errorf("--policy: %w", err)
+		}
 	}
 	opts := gitops.Options{Kind: kind, HelmRepositoryPath: g.helmRepo, HelmTagPath: g.helmTag, HelmDigestPath: g.helmDigest}
 	return r, opts, nil

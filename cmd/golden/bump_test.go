@@ -473,3 +473,27 @@ func assertGitOpsFailure(t *testing.T, env map[string]string, args []string, cod
 		}
 	}
 }
+
+// TestBumpPolicy: golden bump --policy refuses a change to an environment
+// that violates the policies (a root container; exit 1, nothing pushed)
+// and bumps a compliant one, printing the verdict.
+func TestBumpPolicy(t *testing.T) {
+	t.Parallel()
+	files := promotetest.ExampleFiles(t)
+	files["overlays/dev/kustomization.yaml"] = strings.Replace(files["overlays/staging/kustomization.yaml"], "namespace: staging",
+		"namespace: dev\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/template/spec/containers/0/securityContext/runAsUser\n        value: 0", 1)
+	repo := gitserver.NewBareRepo(t, files)
+	policies := filepath.Join(testtool.Root(), "examples", "policy")
+	head := gitserver.Head(t, repo, "main")
+	refused := golden(t, nil, "bump", "--repo", repo, "--path", "overlays/dev", "--image", exampleImage, "--tag", "0.2.0", "--policy", policies)
+	if refused.code != exitcode.Failed || !strings.Contains(refused.stderr, "runs as root") {
+		t.Errorf("root container: exit %d\n%s", refused.code, refused.stderr)
+	}
+	if gitserver.Head(t, repo, "main") != head {
+		t.Error("the refused bump pushed")
+	}
+	ok := golden(t, nil, "bump", "--repo", repo, "--path", "overlays/staging", "--image", exampleImage, "--tag", "0.2.0", "--policy", policies)
+	if ok.code != 0 || !strings.Contains(ok.stdout, "policy passed:") {
+		t.Errorf("compliant bump: exit %d\n%s\n%s", ok.code, ok.stdout, ok.stderr)
+	}
+}

@@ -166,7 +166,7 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 	constraint := fs.String("constraint", "", "the version must satisfy `C`, e.g. \">= 1.4, < 2.0\"")
 	allowDowngrade := fs.Bool("allow-downgrade", false, "allow a version lower than the highest existing one")
 	actor := fs.String("actor", "", "who promotes, for the Golden-Promoted-By trailer (default $GITHUB_ACTOR, $GITLAB_USER_LOGIN, $USER)")
-	configPath := fs.String("config", "", "a service's golden.yaml `FILE`: its gitops.environments name --from and --to, and it gives --repo, --base, --image and --verify-key")
+	configPath := fs.String("config", "", "a service's golden.yaml `FILE`: its gitops.environments name --from and --to, and it gives --repo, --base, --image, --verify-key and --policy")
 	verifyKey := fs.String("verify-key", "", "a cosign public `KEY` (a file, or env://NAME): promote only a digest signed by it with a passing gates attestation (golden verify --require-gates); the signature and attestations are copied with the digest (default: verifyKey of --to's environment in --config)")
 	resultPath := resultFlag(fs, e)
 	if err := c.parseFlags(e, fs, args); err != nil {
@@ -194,6 +194,11 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 			opts.Repo = promote.Repo{URL: g.repo, Base: g.base}
 			opts.Configure(cfg)
 			g.repo, g.base = opts.URL, opts.Base
+			if g.policyDir == "" && cfg.Policy.Dir != "" {
+				// Relative to the service, where its golden.yaml is.
+				g.policyDir = filepath.Join(filepath.Dir(*configPath), filepath.FromSlash(cfg.Policy.Dir))
+				g.policyNS = append(g.policyNS, cfg.Policy.Namespaces...)
+			}
 			if env, ok := cfg.GitOps.Environments[*to]; ok && keyRef == "" && env.VerifyKey != "" {
 				// Relative to the service, where its golden.yaml is.
 				keyRef = filepath.Join(filepath.Dir(*configPath), filepath.FromSlash(env.VerifyKey))

@@ -9,6 +9,8 @@ import (
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/internal/linewriter"
+	"github.com/goldenci/golden/pipeline"
+	"github.com/goldenci/golden/policy"
 	"github.com/goldenci/golden/promote"
 	"github.com/goldenci/golden/registry"
 	"github.com/goldenci/golden/semver"
@@ -46,6 +48,9 @@ type PromoteOptions struct {
 	// it from the function's verify key, else from the file verifyKey of
 	// To's environment names in the source.
 	VerifyKey []byte
+	// Policy, when set, must pass on To after the edit (the service's
+	// policy.dir, loaded by Session.Promote).
+	Policy *policy.Policies
 }
 
 // Promote gives the environment To the image the environment From runs,
@@ -90,6 +95,12 @@ func (s *Session) Promote(ctx context.Context, o PromoteOptions) (string, error)
 		}
 		o.VerifyKey = []byte(pem)
 	}
+	if cfgErr == nil {
+		var err error
+		if o.Policy, err = pipeline.LoadPolicy(ctx, s.source, cfg.Policy); err != nil {
+			return "", err
+		}
+	}
 	return promoteWith(ctx, o, cfg, cfgErr, auth, cred, s.progress)
 }
 
@@ -101,7 +112,7 @@ func promoteWith(ctx context.Context, o PromoteOptions, cfg *config.Config, cfgE
 	defer progress.Flush()
 	opts := promote.Options{
 		Repo: promote.Repo{
-			URL: o.Repo, Base: o.Base, Branch: o.Branch, Auth: auth, DryRun: o.DryRun, Progress: progress,
+			URL: o.Repo, Base: o.Base, Branch: o.Branch, Auth: auth, DryRun: o.DryRun, Progress: progress, Policy: o.Policy,
 		},
 		Image:              o.Image,
 		From:               o.From,
