@@ -85,6 +85,10 @@ func TestArgv(t *testing.T) {
 			"trivy fs --format=json --exit-code=0 --no-progress --skip-version-check --disable-telemetry /src"},
 		{"trivy image", TrivyImage(TrivyOptions{Scanners: []string{"vuln", "secret"}, Format: "sarif", Output: "/out/image.sarif"}, "/out/image.tar"),
 			"trivy image --input=/out/image.tar --format=sarif --output=/out/image.sarif --scanners=vuln,secret --exit-code=0 --no-progress --skip-version-check --disable-telemetry"},
+		{"trivy sbom", TrivySBOM(TrivyOptions{Scanners: []string{"vuln", "secret"}, Severity: []string{"HIGH"}, Format: "json", IgnoreFile: "/i",
+			CacheDir: "/c", JavaDBRepository: "mirror/java-db:1", SkipDBUpdate: true, Output: "/out/sbom.cdx.json"}, "/out/image.tar"),
+			"trivy image --input=/out/image.tar --format=cyclonedx --output=/out/sbom.cdx.json --cache-dir=/c --java-db-repository=mirror/java-db:1 " +
+				"--skip-db-update --skip-java-db-update --skip-check-update --exit-code=0 --no-progress --skip-version-check --disable-telemetry"},
 		{"trivy convert", TrivyConvert("/out/trivy.json", "sarif", "/out/trivy.sarif"),
 			"trivy convert --format=sarif --output=/out/trivy.sarif /out/trivy.json"},
 		{"trivy convert to stdout", TrivyConvert("r.json", "table", ""),

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goldenci/golden/attest"
 	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/coverage"
 	"github.com/goldenci/golden/gotest"
@@ -478,6 +479,70 @@ func TestTrivyImageContract(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no aws-access-key-id secret in the image: %+v\n%s", fs, r)
+	}
+}
+
+// TestTrivySBOMContract runs TrivySBOM on an image tarball built here (a
+// Debian system with one package), as publish makes the SBOM it attests:
+// with an empty cache and the database downloads allowed, on a machine
+// without network, so the SBOM needs no database. The output is CycloneDX
+// JSON that attest.SBOMPredicate accepts, listing the image's package.
+func TestTrivySBOMContract(t *testing.T) {
+	t.Parallel()
+	bin := testtool.Path(t, "trivy")
+	root := t.TempDir()
+	scantest.WriteDebian(t, root)
+	tarball := scantest.WriteImageTarball(t, root)
+	for _, tc := range []struct {
+		name string
+		o    TrivyOptions
+	}{
+		{"downloads allowed", TrivyOptions{CacheDir: t.TempDir()}},
+		{"pipeline options", TrivyOptions{
+			Scanners: []string{"vuln", "secret", "misconfig"}, CacheDir: t.TempDir(), SkipDBUpdate: true,
+			IgnoreFile: writeEmptyIgnore(t), Format: "json",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := tc.o
+			o.Output = filepath.Join(t.TempDir(), "sbom.cdx.json")
+			r := execArgv(t, t.TempDir(), nil, bin, TrivySBOM(o, tarball))
+			data, err := os.ReadFile(o.Output)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, r)
+			}
+			pred, err := attest.SBOMPredicate(data)
+			if err != nil {
+				t.Fatalf("attest.SBOMPredicate: %v\n%.2000s", err, data)
+			}
+			if pred.Type != attest.CycloneDXType {
+				t.Errorf("predicate type %q", pred.Type)
+			}
+			var bom struct {
+				Components []struct {
+					Name    string `json:"name"`
+					Version string `json:"version"`
+					PURL    string `json:"purl"`
+				} `json:"components"`
+				Vulnerabilities []json.RawMessage `json:"vulnerabilities"`
+			}
+			if err := json.Unmarshal(data, &bom); err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, c := range bom.Components {
+				if c.Name == scantest.DebianPackage && c.Version == scantest.DebianInstalled && strings.HasPrefix(c.PURL, "pkg:deb/debian/") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no component %s %s in the SBOM: %+v", scantest.DebianPackage, scantest.DebianInstalled, bom.Components)
+			}
+			if len(bom.Vulnerabilities) > 0 {
+				t.Errorf("the SBOM lists %d vulnerabilities: it should scan for nothing", len(bom.Vulnerabilities))
+			}
+		})
 	}
 }
 

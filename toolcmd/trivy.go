@@ -74,6 +74,26 @@ func TrivyImage(o TrivyOptions, imageTar string) []string {
 	return append(argv, trivyFlags(o)...)
 }
 
+// TrivySBOM returns the command line that writes the CycloneDX SBOM of an
+// image exported as a tarball (as TrivyImage scans it):
+//
+//	trivy image --input=TAR --format=cyclonedx --output=O [--cache-dir=..]
+//	    [--db-repository=..] [--java-db-repository=..] [--checks-bundle-repository=..]
+//	    [--insecure] [--skip-db-update --skip-java-db-update --skip-check-update]
+//	    [--skip-dirs=..] --exit-code=0 --no-progress --skip-version-check --disable-telemetry
+//
+// o's Scanners, Severity and IgnoreFile are left out, and its Format is
+// cyclonedx: without --scanners, Trivy's CycloneDX output scans for
+// nothing and lists the image's packages only, so the SBOM needs no
+// vulnerability database and downloads nothing (the image scan,
+// TrivyImage, finds the vulnerabilities and golden's gate judges them).
+// The Java DB flags stay: Trivy identifies a jar without a pom.properties
+// by its digest in the Java DB.
+func TrivySBOM(o TrivyOptions, imageTar string) []string {
+	o.Format, o.Scanners, o.Severity, o.IgnoreFile = "cyclonedx", nil, nil, ""
+	return TrivyImage(o, imageTar)
+}
+
 func trivyFlags(o TrivyOptions) []string {
 	format := o.Format
 	if format == "" {
