@@ -135,7 +135,8 @@ func (m *Golden) args() daggermod.Args[dagger.ID] {
 
 // Ci runs the whole pipeline: lint, test with coverage, scan, and build
 // with the image scan, in parallel; then, when asked, publish (only when
-// every stage passed) and the staging bump (after a publish on the main
+// every stage passed; with --sign-key, signed, and attested with the
+// run's gates) and the staging bump (after a publish on the main
 // branch). It returns a directory holding golden-result.json, the run, and
 // golden.sarif, the lint and scan findings for code scanning, whatever the
 // verdict: export it and run golden report on it, which renders the run
@@ -180,10 +181,22 @@ func (m *Golden) Ci(
 	//
 	// +optional
 	gitUsername string,
+	// cosign's private key (cosign.key of cosign generate-key-pair): with
+	// --publish, sign the published image and attest its SLSA provenance,
+	// its gates and its CycloneDX SBOM, next to it in its repository, as
+	// cosign sign and cosign attest do.
+	//
+	// +optional
+	signKey *dagger.Secret,
+	// The signing key's password (COSIGN_PASSWORD).
+	//
+	// +optional
+	signKeyPassword *dagger.Secret,
 ) (*dagger.Directory, error) {
 	a := m.args()
 	a.Registry, a.RegistryUsername, a.RegistryPassword = registry, registryUsername, registryPassword
 	a.GitToken, a.GitUsername = gitToken, gitUsername
+	a.SignKey, a.SignKeyPassword = signKey, signKeyPassword
 	return daggermod.Call(ctx, a, func(s *daggermod.Session, ctx context.Context) (*sdk.Directory, error) {
 		return s.Ci(ctx, pipeline.RunOptions{Skip: skip, Publish: publish, Bump: bump})
 	}, dag.LoadDirectoryFromID)
@@ -260,7 +273,9 @@ func (m *Golden) Build(
 
 // Publish builds the image for every platform, scans it, and when the
 // scan passed pushes it under its tags (sha-<commit>, the branch, the
-// version tags); it returns REPOSITORY@DIGEST.
+// version tags); with --sign-key it then signs the digest and attests its
+// provenance, gates (build and image scan) and SBOM. It returns
+// REPOSITORY@DIGEST.
 //
 // +cache="never"
 func (m *Golden) Publish(
@@ -277,9 +292,21 @@ func (m *Golden) Publish(
 	//
 	// +optional
 	registryPassword *dagger.Secret,
+	// cosign's private key (cosign.key of cosign generate-key-pair): sign
+	// the published image and attest its SLSA provenance, its gates and
+	// its CycloneDX SBOM, next to it in its repository, as cosign sign and
+	// cosign attest do.
+	//
+	// +optional
+	signKey *dagger.Secret,
+	// The signing key's password (COSIGN_PASSWORD).
+	//
+	// +optional
+	signKeyPassword *dagger.Secret,
 ) (string, error) {
 	a := m.args()
 	a.Registry, a.RegistryUsername, a.RegistryPassword = registry, registryUsername, registryPassword
+	a.SignKey, a.SignKeyPassword = signKey, signKeyPassword
 	return daggermod.Value(ctx, a, (*daggermod.Session).Publish)
 }
 

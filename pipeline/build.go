@@ -200,7 +200,7 @@ func (p *Pipeline) goImage(platform string) *dagger.Container {
 	})).File(goBuildOut)
 	name := "/" + binaryName(p.cfg.Service)
 	return p.client.Container(dagger.ContainerOpts{Platform: dagger.Platform(platform)}).
-		From(p.cfg.ToolImage("base")).
+		From(p.toolImage("base")).
 		WithFile(name, bin, dagger.ContainerWithFileOpts{Permissions: 0o755}).
 		WithUser("65532:65532").
 		WithEntrypoint([]string{name})

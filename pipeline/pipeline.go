@@ -22,8 +22,11 @@
 // file system of the process (Options.SourceDir, else an export of the
 // source's code files to a temporary directory: the runner's host, or in a
 // Dagger module function its own runtime container, where Export writes).
-// Secrets reach containers only as *dagger.Secret, via WithSecretVariable
-// and WithRegistryAuth, never as plain text or arguments.
+// Secrets reach containers only as *dagger.Secret, via WithSecretVariable,
+// WithMountedSecret and WithRegistryAuth, never as plain text or
+// arguments. The steps that run in the process itself (the staging bump,
+// the signing of a published image) read their secrets' plaintext there,
+// where they are used, and never log, record or return it.
 package pipeline
 
 import (
@@ -121,6 +124,9 @@ type Pipeline struct {
 	opts   Options
 	cfg    *config.Config
 	mu     sync.Mutex // serializes progress lines
+
+	usedMu sync.Mutex
+	used   map[string]string // the tool images run, by key (toolImage)
 }
 
 // New returns the pipeline of source, run with the client c.
@@ -180,7 +186,7 @@ func (p *Pipeline) cache(name string) *dagger.CacheVolume {
 // pinned by tag and digest unless the configuration overrides it, with the
 // source mounted as the working directory and an empty OutPath.
 func (p *Pipeline) tool(key string) *dagger.Container {
-	return p.withToolEnv(p.client.Container().From(p.cfg.ToolImage(key))).
+	return p.withToolEnv(p.client.Container().From(p.toolImage(key))).
 		WithDirectory(OutPath, p.client.Directory()).
 		WithMountedDirectory(SourcePath, p.source).
 		WithWorkdir(SourcePath)

@@ -51,12 +51,20 @@ type RunOptions struct {
 	Bump bool
 	// Git authenticates Bump to the GitOps repository.
 	Git GitCredentials
+	// Signing, when set, signs the published image and attests its
+	// provenance, gates and SBOM (see Signing and Pipeline.Release), as
+	// part of the publish stage: a key that cannot sign fails it before
+	// anything is pushed, a signature that cannot be written after the
+	// push. It needs Publish.
+	Signing *Signing
 }
 
 // Validate checks the options against the configuration before anything
 // runs: unknown stages to skip, publishing without an image repository or
 // without building, bumping without publishing or without a GitOps
-// repository and staging environment. Errors are bad usage (exit 2).
+// repository and staging environment, signing without publishing or with
+// a tool image not pinned by digest. Errors are bad usage (exit 2).
+// ValidateFor checks the revision too.
 func (o RunOptions) Validate(cfg *config.Config) error {
 	if cfg == nil {
 		return exitcode.Inputf("pipeline: no configuration")
@@ -77,6 +85,14 @@ func (o RunOptions) Validate(cfg *config.Config) error {
 			return exitcode.Inputf("registry credentials have a password but no user name")
 		}
 	}
+	if o.Signing != nil {
+		if !o.Publish {
+			return exitcode.Inputf("signing needs publish: the key signs the published image")
+		}
+		if err := o.Signing.validate(cfg); err != nil {
+			return err
+		}
+	}
 	if o.Bump {
 		if !o.Publish {
 			return exitcode.Inputf("the staging bump needs publish: there is no image to bump to otherwise")
@@ -84,6 +100,19 @@ func (o RunOptions) Validate(cfg *config.Config) error {
 		if _, _, err := stagingEnvironment(cfg); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// ValidateFor is Validate with opts's configuration, and checks what the
+// options need of the revision: signing needs the source repository and
+// commit, which the provenance records.
+func (o RunOptions) ValidateFor(opts Options) error {
+	if err := o.Validate(opts.Config); err != nil {
+		return err
+	}
+	if o.Signing != nil {
+		return o.Signing.validateSource(opts)
 	}
 	return nil
 }
@@ -97,6 +126,7 @@ type stager interface {
 	Build(ctx context.Context, o BuildOptions) (*BuildResult, error)
 	ScanImage(ctx context.Context, b *BuildResult) (*ScanResult, error)
 	Publish(ctx context.Context, b *BuildResult, creds Credentials) (*PublishResult, error)
+	Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error)
 	Bump(ctx context.Context, digest string, git GitCredentials) (*BumpResult, error)
 }
 
@@ -107,7 +137,9 @@ var _ stager = (*Pipeline)(nil)
 //   - lint, test (with coverage), scan, and build followed by scan-image,
 //     in parallel: a failing gate does not stop the others;
 //   - then publish, when asked for and only when every stage so far passed
-//     (else it is recorded as skipped);
+//     (else it is recorded as skipped), and with a signing key the
+//     signature and attestations of the published digest (Release), whose
+//     gates are the stages so far;
 //   - then the staging bump, when asked for, after a publish, on the main
 //     branch.
 //
@@ -116,7 +148,8 @@ var _ stager = (*Pipeline)(nil)
 // (which is built natively) skips build and scan-image unless publish was
 // asked for. The run records the coverage, the image (name, digest,
 // tags) and the outputs coverage, coverage_patch, digest, image (name@digest),
-// tags, version, and gitops_commit, gitops_changed, gitops_branch,
+// tags, version, signature and attestations (the attachment images of a
+// signed image), and gitops_commit, gitops_changed, gitops_branch,
 // gitops_compare_url from the bump.
 //
 // The error is nil when every stage passed (or was skipped); a gate error
@@ -198,7 +231,9 @@ func (s *runState) notPassed() []string {
 }
 
 func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, error) {
-	if err := o.Validate(env.cfg); err != nil {
+	opts := env.opts
+	opts.Config = env.cfg
+	if err := o.ValidateFor(opts); err != nil {
 		return nil, err
 	}
 	if env.opts.Now == nil {
@@ -211,7 +246,8 @@ func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, 
 		env.opts.MainBranch = gitrepo.DefaultBranch
 	}
 	rn := &runner{ctx: ctx, s: s, env: env, o: o, st: &runState{env: env, out: map[string]outcome{}}}
-	r := result.New(rn.st.now())
+	rn.started = rn.st.now()
+	r := result.New(rn.started)
 	var wg sync.WaitGroup
 	for _, lane := range []func(){rn.lint, rn.test, rn.scan, rn.build} {
 		wg.Add(1)
@@ -230,15 +266,20 @@ func run(ctx context.Context, s stager, env runEnv, o RunOptions) (*result.Run, 
 
 // runner is one Run: the stages it calls and what they returned.
 type runner struct {
-	ctx context.Context
-	s   stager
-	env runEnv
-	o   RunOptions
-	st  *runState
+	ctx     context.Context
+	s       stager
+	env     runEnv
+	o       RunOptions
+	st      *runState
+	started time.Time
 
 	testRes  *TestResult
 	buildRes *BuildResult
+	// pushed is the image publish pushed; pub the same once the publish
+	// stage passed (pushed, and signed when asked): the bump needs it.
+	pushed   *PublishResult
 	pub      *PublishResult
+	released *ReleaseResult
 	bump     *BumpResult
 }
 
@@ -341,14 +382,41 @@ func (rn *runner) publish() {
 	case rn.buildRes == nil:
 		rn.st.skip(StagePublish, "no image built")
 	default:
-		rn.stage(StagePublish, false, func() (result.Stage, error) {
-			res, err := rn.s.Publish(rn.ctx, rn.buildRes, rn.o.Credentials)
-			if err == nil && res.Stage.Status == result.Passed {
-				rn.pub = res
-			}
-			return stageOf(res, err, func(r *PublishResult) result.Stage { return r.Stage }), err
-		})
+		rn.stage(StagePublish, false, rn.publishStage)
 	}
+}
+
+// publishStage pushes the image and, with a signing key, signs and attests
+// it. The key is read first: a key that cannot sign pushes nothing.
+func (rn *runner) publishStage() (result.Stage, error) {
+	var signing *Signing
+	if rn.o.Signing != nil {
+		key, err := rn.o.Signing.privateKey(rn.ctx)
+		if err != nil {
+			return result.Stage{}, err
+		}
+		s := *rn.o.Signing
+		s.Key = key
+		signing = &s
+	}
+	res, err := rn.s.Publish(rn.ctx, rn.buildRes, rn.o.Credentials)
+	if err != nil || res.Stage.Status != result.Passed {
+		return stageOf(res, err, func(r *PublishResult) result.Stage { return r.Stage }), err
+	}
+	rn.pushed = res
+	st := res.Stage
+	if signing != nil {
+		rel, err := rn.s.Release(rn.ctx, ReleaseOptions{
+			Build: rn.buildRes, Published: res, Run: rn.gatesRun(res), Signing: *signing, Credentials: rn.o.Credentials,
+		})
+		if err != nil {
+			return result.Stage{}, fmt.Errorf("published %s but could not sign it: %w", res.Ref, err)
+		}
+		rn.released = rel
+		st.Summary += "; " + rel.Summary
+	}
+	rn.pub = res
+	return st, nil
 }
 
 // bumpStaging bumps staging when asked for, after a publish, on the main
@@ -376,8 +444,28 @@ func (rn *runner) bumpStaging() {
 }
 
 // record puts the stages, in order, the source, the coverage, the image
-// and the outputs into r.
+// (with the digest of an image pushed, even when its signing failed) and
+// the outputs into r.
 func (rn *runner) record(r *result.Run) {
+	rn.recordInto(r, rn.pushed)
+	if rn.released != nil {
+		r.SetOutput("signature", rn.released.Signature)
+		r.SetOutput("attestations", rn.released.Attestations)
+	}
+}
+
+// gatesRun is the run so far, for the gates attestation of the image
+// published as pub: the stages recorded before publish, the source, the
+// coverage and the image with pub's digest.
+func (rn *runner) gatesRun(pub *PublishResult) *result.Run {
+	r := result.New(rn.started)
+	rn.recordInto(r, pub)
+	r.UpdatedAt = rn.st.now().UTC()
+	return r
+}
+
+// recordInto is record with pub as the published image.
+func (rn *runner) recordInto(r *result.Run, pub *PublishResult) {
 	opts, cfg := rn.env.opts, rn.env.cfg
 	if opts.Repository != "" || opts.Commit != "" || opts.Branch != "" {
 		r.Source = &result.Source{Repository: opts.Repository, Commit: opts.Commit, Branch: opts.Branch}
@@ -391,16 +479,16 @@ func (rn *runner) record(r *result.Run) {
 		r.Coverage = rn.testRes.Coverage
 		coverage.SetOutputs(r, rn.testRes.Coverage)
 	}
-	if rn.buildRes != nil && (cfg.Image.Repository != "" || rn.pub != nil) {
+	if rn.buildRes != nil && (cfg.Image.Repository != "" || pub != nil) {
 		r.Image = &result.Image{Name: cfg.Image.Repository, Tags: rn.buildRes.Tags}
 		if len(rn.buildRes.Tags) > 0 {
 			r.SetOutput("tags", strings.Join(rn.buildRes.Tags, ","))
 		}
 	}
-	if rn.pub != nil {
-		r.Image.Digest = rn.pub.Digest
-		r.SetOutput("digest", rn.pub.Digest)
-		r.SetOutput("image", rn.pub.Ref)
+	if pub != nil {
+		r.Image.Digest = pub.Digest
+		r.SetOutput("digest", pub.Digest)
+		r.SetOutput("image", pub.Ref)
 	}
 	if opts.GitTag != "" {
 		r.SetOutput("version", opts.GitTag)

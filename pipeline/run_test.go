@@ -26,7 +26,7 @@ type fakeStages struct {
 
 	lintStatus, testStatus, scanStatus, imageStatus result.Status
 	lintErr, testErr, scanErr, buildErr             error
-	publishErr, bumpErr                             error
+	publishErr, bumpErr, releaseErr                 error
 	coverage                                        *result.Coverage
 	coverageErr                                     error
 	bumpOutputs                                     map[string]string
@@ -37,6 +37,8 @@ type fakeStages struct {
 	// published receives the build Publish was given.
 	published *BuildResult
 	bumped    string
+	// released receives what Release was given.
+	released *ReleaseOptions
 	// buildPlatforms are the platforms Build was asked for.
 	buildPlatforms []string
 }
@@ -128,6 +130,18 @@ func (f *fakeStages) Publish(_ context.Context, b *BuildResult, _ Credentials) (
 	}
 	return &PublishResult{Ref: "ghcr.io/acme/api@" + fakeDigest, Digest: fakeDigest, Tags: b.Tags,
 		Stage: result.Stage{Name: StagePublish, Status: result.Passed}}, nil
+}
+
+func (f *fakeStages) Release(_ context.Context, o ReleaseOptions) (*ReleaseResult, error) {
+	f.called("release")
+	f.released = &o
+	if f.releaseErr != nil {
+		return nil, f.releaseErr
+	}
+	return &ReleaseResult{
+		Signature: "ghcr.io/acme/api:sha256-0123.sig", Attestations: "ghcr.io/acme/api:sha256-0123.att",
+		Summary: "signed with SHA256:k (sha256-0123.sig); attested gates (sha256-0123.att)",
+	}, nil
 }
 
 func (f *fakeStages) Bump(_ context.Context, digest string, _ GitCredentials) (*BumpResult, error) {

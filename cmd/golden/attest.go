@@ -187,7 +187,7 @@ func (p *provenanceFlags) provenance(e *Env, run *result.Run) (*attest.Provenanc
 		Repository:   firstOf(p.repository, src.Repository, githubRepository(e), envFirst(e, "CI_PROJECT_URL")),
 		Commit:       firstOf(p.commit, src.Commit, envFirst(e, "GITHUB_SHA", "CI_COMMIT_SHA")),
 		Ref:          firstOf(p.ref, src.Branch, envFirst(e, "GITHUB_REF", "CI_COMMIT_REF_NAME")),
-		InvocationID: firstOf(p.invocation, githubRunURL(e), envFirst(e, "CI_JOB_URL")),
+		InvocationID: firstOf(p.invocation, ciRunURL(e)),
 	}
 	if pr.Repository == "" || pr.Commit == "" {
 		return nil, exitcode.Inputf("the provenance needs the source repository and commit: give --provenance-repository and --provenance-commit (the result records no source, and no CI variables say it)")
@@ -239,6 +239,12 @@ func githubRepository(e *Env) string {
 		return ""
 	}
 	return strings.TrimSuffix(server, "/") + "/" + repo
+}
+
+// ciRunURL is the URL of the CI run: GitHub Actions' run, or GitLab CI's
+// job (CI_JOB_URL); "" elsewhere.
+func ciRunURL(e *Env) string {
+	return firstOf(githubRunURL(e), envFirst(e, "CI_JOB_URL"))
 }
 
 // githubRunURL is the URL of a GitHub Actions run (and its attempt).

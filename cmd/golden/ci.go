@@ -29,7 +29,7 @@ import (
 var ciCmd = &command{
 	Name:    "ci",
 	Summary: "run the whole pipeline on Dagger: lint, test, scan, build, publish, staging bump",
-	Usage:   "ci [--source DIR] [--image REPO] [--publish] [--bump] [--skip STAGES] [flags]",
+	Usage:   "ci [--source DIR] [--image REPO] [--publish [--sign-key KEY]] [--bump] [--skip STAGES] [flags]",
 	Help: `ci runs golden's pipeline on a Dagger engine, in one step: the service's
 linter, tests with coverage and Trivy file system scan, and the build of its
 image followed by a Trivy scan of it, all four in parallel; then, with
@@ -60,12 +60,28 @@ the main branch) and OCI labels; the image's created label is the commit's
 time (SOURCE_DATE_EPOCH overrides it; without either, the time of the run),
 so that a rebuild of a commit gives the same image.
 
+With --sign-key, publish then signs the pushed digest and attests it, as
+'golden attest' does, in golden itself: a signature (cosign's
+sha256-<hex>.sig tag), and in-toto attestations (the .att tag) of the SLSA
+provenance v1 (the repository, ref and commit, golden.yaml and its sha256,
+every tool image the run ran, by digest), of the run's gates (every stage
+before publish) and of the CycloneDX SBOM Trivy makes of the image (its
+first platform). The key is cosign's private key (cosign generate-key-pair),
+a file or env://NAME, its password COSIGN_PASSWORD; it is read and
+decrypted before any engine starts (a bad key or password exits 2), and
+tool images set in the configuration must be pinned by digest. A signature
+that cannot be written fails the publish stage (3 for the registry) and
+nothing is bumped. The outputs signature and attestations name the tags
+written. 'golden verify' and 'golden promote --verify-key' check them, and
+so does cosign.
+
 Secrets come from the environment only: GOLDEN_REGISTRY_PASSWORD (with
 --registry-username, default $GOLDEN_REGISTRY_USERNAME; without them the
 Docker credentials of this machine are used) reaches the engine as a Dagger
-secret. The staging bump runs in golden itself, as 'golden bump' does, with
-its GOLDEN_GIT_* credentials (GOLDEN_GIT_TOKEN with GOLDEN_GIT_USERNAME, a
-password, or an SSH key; see 'golden bump --help'). The report redacts them.
+secret, and logs golden in to write the signatures. The staging bump runs
+in golden itself, as 'golden bump' does, with its GOLDEN_GIT_* credentials
+(GOLDEN_GIT_TOKEN with GOLDEN_GIT_USERNAME, a password, or an SSH key; see
+'golden bump --help'). The report redacts them, and COSIGN_PASSWORD.
 
 Air-gapped and corporate networks: every key of golden.yaml can be set with
 --set KEY=VALUE (--set env.GOPROXY=https://goproxy.acme.internal,
@@ -126,7 +142,7 @@ const defaultResult = "golden-result.json"
 type ciFlags struct {
 	source, configFile, result, platform, out    string
 	sarif                                        string
-	image, registry, registryUser                string
+	image, registry, registryUser, signKey       string
 	publish, bump                                bool
 	minCoverage, minPackage, patchMin            percentFlag
 	patchBase, lintFailOn, scanSeverity, dbRepo  string
@@ -155,6 +171,7 @@ func (f *ciFlags) register(fs *flag.FlagSet, e *Env) {
 	fs.BoolVar(&f.publish, "publish", false, "push the image when every stage passed")
 	fs.StringVar(&f.registry, "registry", "", "log in to this registry `HOST` (default: the image repository's host)")
 	fs.StringVar(&f.registryUser, "registry-username", e.Getenv("GOLDEN_REGISTRY_USERNAME"), "registry `USER`, with the password in $GOLDEN_REGISTRY_PASSWORD (default $GOLDEN_REGISTRY_USERNAME)")
+	fs.StringVar(&f.signKey, "sign-key", "", "with --publish, sign the image and attest its provenance, gates and SBOM with cosign's private `KEY`: a file, or env://NAME (password in $COSIGN_PASSWORD)")
 	fs.BoolVar(&f.bump, "bump", false, "after publishing on the main branch, bump the staging environment of the GitOps repository (credentials as for golden bump: $GOLDEN_GIT_TOKEN, ...)")
 	fs.Var(&f.minCoverage, "min-coverage", "fail when the total coverage is below `PCT` percent (coverage.min)")
 	fs.Var(&f.minPackage, "min-package-coverage", "fail when any package's coverage is below `PCT` percent (coverage.minPackage)")
@@ -332,6 +349,9 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 			return nil, err
 		}
 	}
+	if prep.run.Signing, err = ciSigning(e, f); err != nil {
+		return nil, err
+	}
 	for _, hf := range []struct {
 		flag, path string
 		dir        bool
@@ -368,6 +388,12 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 	if prep.rev.Created.IsZero() {
 		prep.rev.Created = e.Now()
 	}
+	if err := prep.run.ValidateFor(pipeline.Options{Config: prep.cfg, Commit: prep.rev.Commit, Repository: prep.rev.Repository}); err != nil {
+		if prep.run.Signing != nil {
+			err = fmt.Errorf("%w (golden ci reads the revision from the CI environment or from the git checkout and its origin remote)", err)
+		}
+		return nil, err
+	}
 
 	// The result, the reports and .git are written or irrelevant: loading
 	// them would change the source's digest on every run.
@@ -379,6 +405,27 @@ func prepareCI(e *Env, f *ciFlags) (*ciPrep, error) {
 	}
 
 	return prep, nil
+}
+
+// ciSigning is how publish signs, from --sign-key and COSIGN_PASSWORD (nil
+// without --sign-key): the key read and decrypted here, golden's version,
+// the CI run's URL and the --config file for the provenance.
+func ciSigning(e *Env, f *ciFlags) (*pipeline.Signing, error) {
+	if !f.set["sign-key"] {
+		return nil, nil
+	}
+	key, err := loadPrivateKeyFlag(e, "sign-key", f.signKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &pipeline.Signing{Key: key, Version: version(), InvocationID: ciRunURL(e)}
+	if f.configFile != "" {
+		if s.ConfigData, err = readFlagFile("config", f.configFile); err != nil {
+			return nil, err
+		}
+		s.ConfigPath = filepath.ToSlash(f.configFile)
+	}
+	return s, nil
 }
 
 // hostPath checks the file (or, with dir, directory) a flag names and
@@ -634,7 +681,7 @@ func ciFinish(ctx context.Context, e *Env, f *ciFlags, platform report.Platform,
 		o.sarif, o.sarifStages = f.sarif, []string{pipeline.StageLint, pipeline.StageScan}
 	}
 	var masked []string
-	for _, name := range []string{"GOLDEN_REGISTRY_PASSWORD", gitrepo.EnvToken, gitrepo.EnvPassword, gitrepo.EnvSSHPassphrase} {
+	for _, name := range []string{"GOLDEN_REGISTRY_PASSWORD", gitrepo.EnvToken, gitrepo.EnvPassword, gitrepo.EnvSSHPassphrase, envKeyPassword} {
 		if e.Getenv(name) != "" {
 			masked = append(masked, name)
 		}

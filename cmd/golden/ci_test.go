@@ -76,6 +76,7 @@ func TestCIHelp(t *testing.T) {
 	for _, want := range []string{
 		"Usage:\n  golden ci", "Example, a GitHub Actions job", "go run github.com/goldenci/golden/cmd/golden@v1 ci --publish --bump",
 		"GOLDEN_REGISTRY_PASSWORD", "GOLDEN_GIT_TOKEN", "-publish", "-skip", "-set", "-netrc", "Exit codes:",
+		"-sign-key", "COSIGN_PASSWORD", "sha256-<hex>.sig",
 	} {
 		if !strings.Contains(got.stdout, want) {
 			t.Errorf("help lacks %q", want)
@@ -94,6 +95,17 @@ func TestCIUsageErrors(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte("lint:\n  failOn: SEVERE\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	keyPEM, _ := testSigningKey(t)
+	keyFile := filepath.Join(t.TempDir(), "cosign.key")
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The signing key's password, and a line of the key: never output.
+	canaries := []string{"hunter2-canary", canaryKeyPassword, strings.Split(string(keyPEM), "\n")[2]}
+	keyEnv := map[string]string{envKeyPassword: canaryKeyPassword, "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+		"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/api", "GITHUB_REF_NAME": "main"}
+	wrongKeyPassword := map[string]string{envKeyPassword: "wrong-" + canaryKeyPassword}
+	publish := []string{"--source", svc, "--image", "ghcr.io/acme/api", "--publish"}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -123,6 +135,14 @@ func TestCIUsageErrors(t *testing.T) {
 		{"password in a setting", nil, []string{"--source", svc, "--set", "env.GOPROXY=https://u:hunter2-canary@proxy.acme.internal"}, "credentials go in a netrc"},
 		{"missing netrc", nil, []string{"--source", svc, "--netrc", filepath.Join(empty, "netrc")}, "--netrc"},
 		{"trivy db is a file", nil, []string{"--source", svc, "--trivy-db", cfgFile}, "--trivy-db"},
+		{"sign key without publish", keyEnv, []string{"--source", svc, "--sign-key", keyFile}, "signing needs publish"},
+		{"sign key with a wrong password", wrongKeyPassword, append(publish, "--sign-key", keyFile), "--sign-key " + keyFile + ": unusable key"},
+		{"sign key without password", nil, append(publish, "--sign-key", keyFile), "COSIGN_PASSWORD is unset"},
+		{"missing sign key", keyEnv, append(publish, "--sign-key", filepath.Join(empty, "cosign.key")), "--sign-key"},
+		{"sign key pasted", keyEnv, append(publish, "--sign-key", string(keyPEM)), "never the key itself"},
+		{"sign key in an unset variable", keyEnv, append(publish, "--sign-key", "env://COSIGN_KEY"), "the variable COSIGN_KEY is unset"},
+		{"sign key with an unpinned tool", keyEnv, append(publish, "--sign-key", keyFile, "--set", "tools.trivy=mirror.acme.internal/aquasec/trivy:0.69.3"), "tools.trivy"},
+		{"sign key without a repository", map[string]string{envKeyPassword: canaryKeyPassword}, append(publish, "--sign-key", keyFile), "source repository and commit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -138,8 +158,9 @@ func TestCIUsageErrors(t *testing.T) {
 			if !strings.Contains(got.stderr, tc.want) {
 				t.Errorf("stderr %q, want %q", got.stderr, tc.want)
 			}
-			if strings.Contains(got.stdout+got.stderr, "hunter2-canary") {
-				t.Error("the password reached the output")
+			testtool.AssertNoCanary(t, "the output", got.stdout+got.stderr, canaries...)
+			if b, err := os.ReadFile(res); err == nil {
+				testtool.AssertNoCanary(t, "the result", string(b), canaries...)
 			}
 		})
 	}
@@ -152,9 +173,12 @@ func TestCINoEngine(t *testing.T) {
 	svc := goService(t, nil)
 	out := t.TempDir()
 	res := filepath.Join(out, "result.json")
-	env := map[string]string{"GOLDEN_REGISTRY_PASSWORD": "hunter2-canary", "GOLDEN_REGISTRY_USERNAME": "bot"}
+	keyPEM, _ := testSigningKey(t)
+	env := map[string]string{"GOLDEN_REGISTRY_PASSWORD": "hunter2-canary", "GOLDEN_REGISTRY_USERNAME": "bot",
+		"COSIGN_KEY": string(keyPEM), envKeyPassword: canaryKeyPassword,
+		"CI_COMMIT_SHA": "0123456789abcdef0123456789abcdef01234567", "CI_PROJECT_URL": "https://gitlab.com/acme/api", "CI_COMMIT_BRANCH": "main"}
 	got, calls := ciRun(t, env, "ci", "--source", svc, "--result", res, "--platform", "gitlab", "--out", out,
-		"--image", "ghcr.io/acme/api", "--publish")
+		"--image", "ghcr.io/acme/api", "--publish", "--sign-key", "env://COSIGN_KEY")
 	if got.code != exitcode.Infra || calls != 1 {
 		t.Fatalf("exit code %d, connects %d; stderr %q", got.code, calls, got.stderr)
 	}
@@ -175,9 +199,12 @@ func TestCINoEngine(t *testing.T) {
 	if err != nil || !strings.Contains(string(junit), "connecting to the Dagger engine") {
 		t.Errorf("junit.xml: %v\n%s", err, junit)
 	}
-	if strings.Contains(got.stdout+got.stderr+string(junit), "hunter2-canary") {
-		t.Error("the password reached the output")
+	saved, err := os.ReadFile(res)
+	if err != nil {
+		t.Fatal(err)
 	}
+	testtool.AssertNoCanary(t, "the output, junit.xml or the result", got.stdout+got.stderr+string(junit)+string(saved),
+		"hunter2-canary", canaryKeyPassword, strings.Split(string(keyPEM), "\n")[2])
 }
 
 func TestCIDefaultResultAndLocalReport(t *testing.T) {

@@ -68,16 +68,21 @@ func readFlagFile(name, path string) ([]byte, error) {
 // password in COSIGN_PASSWORD (none when unset, as a key generated with
 // an empty password has).
 func loadPrivateKey(e *Env, ref string) (*attest.PrivateKey, error) {
-	b, err := readKey(e, ref)
+	return loadPrivateKeyFlag(e, "key", ref)
+}
+
+// loadPrivateKeyFlag is loadPrivateKey for the flag --flag.
+func loadPrivateKeyFlag(e *Env, flag, ref string) (*attest.PrivateKey, error) {
+	b, err := readKeyFlag(e, flag, ref)
 	if err != nil {
 		return nil, err
 	}
 	k, err := attest.ParsePrivateKey(b, []byte(e.Getenv(envKeyPassword)))
 	if err != nil {
 		if e.Getenv(envKeyPassword) == "" && strings.Contains(err.Error(), "decryption failed") {
-			return nil, exitcode.Inputf("--key %s: %w (%s is unset)", ref, err, envKeyPassword)
+			return nil, exitcode.Inputf("--%s %s: %w (%s is unset)", flag, ref, err, envKeyPassword)
 		}
-		return nil, exitcode.Inputf("--key %s: %w", ref, err)
+		return nil, exitcode.Inputf("--%s %s: %w", flag, ref, err)
 	}
 	return k, nil
 }

@@ -134,7 +134,9 @@ func (m *GoldenBuild) Build(
 
 // Publish builds the image for every platform, scans it, and when the
 // scan passed pushes it under its tags (sha-<commit>, the branch, the
-// version tags); it returns REPOSITORY@DIGEST.
+// version tags); with --sign-key it then signs the digest and attests its
+// provenance, gates (build and image scan) and SBOM. It returns
+// REPOSITORY@DIGEST.
 //
 // +cache="never"
 func (m *GoldenBuild) Publish(
@@ -151,8 +153,20 @@ func (m *GoldenBuild) Publish(
 	//
 	// +optional
 	registryPassword *dagger.Secret,
+	// cosign's private key (cosign.key of cosign generate-key-pair): sign
+	// the published image and attest its SLSA provenance, its gates and
+	// its CycloneDX SBOM, next to it in its repository, as cosign sign and
+	// cosign attest do.
+	//
+	// +optional
+	signKey *dagger.Secret,
+	// The signing key's password (COSIGN_PASSWORD).
+	//
+	// +optional
+	signKeyPassword *dagger.Secret,
 ) (string, error) {
 	a := m.args()
 	a.Registry, a.RegistryUsername, a.RegistryPassword = registry, registryUsername, registryPassword
+	a.SignKey, a.SignKeyPassword = signKey, signKeyPassword
 	return daggermod.Value(ctx, a, (*daggermod.Session).Publish)
 }

@@ -99,6 +99,10 @@ type Args[I ~string] struct {
 	// VerifyKey is a cosign public key file: promote requires the image
 	// to be signed by it with a passing gates attestation.
 	VerifyKey daggerid.IDer[I]
+	// SignKey (a secret) is cosign's encrypted private key and
+	// SignKeyPassword (a secret) its password: publish signs the image and
+	// attests its provenance, gates and SBOM with it.
+	SignKey, SignKeyPassword daggerid.IDer[I]
 }
 
 // Session is one module function's connection to its engine session with
@@ -108,6 +112,7 @@ type Session struct {
 	// source is the service; the other objects are nil when not given.
 	source                                *dagger.Directory
 	netrc, npmrc, registryPassword, token *dagger.Secret
+	signKey, signKeyPassword              *dagger.Secret
 	caCerts, verifyKey                    *dagger.File
 	trivyDB                               *dagger.Directory
 	set                                   []string
@@ -166,6 +171,11 @@ func open[I ~string](ctx context.Context, c *dagger.Client, a Args[I]) (*Session
 	})
 	convert("git token", func() (e error) { s.token, e = daggerid.Convert(ctx, a.GitToken, c.LoadSecretFromID); return })
 	convert("verify key", func() (e error) { s.verifyKey, e = daggerid.Convert(ctx, a.VerifyKey, c.LoadFileFromID); return })
+	convert("signing key", func() (e error) { s.signKey, e = daggerid.Convert(ctx, a.SignKey, c.LoadSecretFromID); return })
+	convert("signing key password", func() (e error) {
+		s.signKeyPassword, e = daggerid.Convert(ctx, a.SignKeyPassword, c.LoadSecretFromID)
+		return
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +257,22 @@ func (s *Session) pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
 func (s *Session) credentials() (pipeline.Credentials, pipeline.GitCredentials) {
 	return pipeline.Credentials{Registry: s.registry, Username: s.registryUsername, Password: s.registryPassword},
 		pipeline.GitCredentials{Auth: gitrepo.Auth{Username: s.gitUsername}, Token: s.token}
+}
+
+// signing is how publish signs: with the session's key, read only when
+// publish signs (nil: no key, no signing). A password without a key, or a
+// key without the repository and commit the provenance records, is bad
+// usage.
+func (s *Session) signing() (*pipeline.Signing, error) {
+	switch {
+	case s.signKey != nil && (strings.TrimSpace(s.rev.Repository) == "" || strings.TrimSpace(s.rev.Commit) == ""):
+		return nil, exitcode.Inputf("--sign-key: a signed image's provenance records the source repository and commit: pass the constructor's --repository and --commit")
+	case s.signKey != nil:
+		return &pipeline.Signing{KeySecret: s.signKey, KeyPassword: s.signKeyPassword}, nil
+	case s.signKeyPassword != nil:
+		return nil, exitcode.Inputf("a signing key password without a signing key (--sign-key)")
+	}
+	return nil, nil
 }
 
 // stageRun is the run of a single stage function: its stages and, for the
@@ -427,11 +453,17 @@ func (s *Session) Build(ctx context.Context, platform string) (*dagger.Container
 
 // Publish builds the service's image for every configured platform,
 // scans it (unless the configuration skips the image scan), and when the
-// scan passed, pushes it under its tags; it returns REPOSITORY@DIGEST.
-// A failed image scan is an error (exit 1) naming the findings: nothing
-// is pushed.
+// scan passed, pushes it under its tags; with a signing key it then signs
+// the digest and attests its provenance, gates (the build and the image
+// scan) and SBOM, in this process. It returns REPOSITORY@DIGEST. A failed
+// image scan is an error (exit 1) naming the findings: nothing is pushed;
+// a key that cannot sign is an error (exit 2) before anything is pushed.
 func (s *Session) Publish(ctx context.Context) (string, error) {
 	p, err := s.pipeline(ctx)
+	if err != nil {
+		return "", err
+	}
+	signing, err := s.signing()
 	if err != nil {
 		return "", err
 	}
@@ -440,6 +472,7 @@ func (s *Session) Publish(ctx context.Context) (string, error) {
 		Skip:        []string{pipeline.StageLint, pipeline.StageTest, pipeline.StageScan},
 		Publish:     true,
 		Credentials: creds,
+		Signing:     signing,
 	})
 	if err != nil {
 		return "", err
@@ -483,11 +516,14 @@ func (s *Session) Bump(ctx context.Context, digest string) (string, error) {
 // staging bump when o asks for them) and returns golden-result.json and
 // golden.sarif in a directory, whatever the verdict: golden report renders
 // the run and fails the job on it. The error is that of a run that could
-// not start (bad configuration or options). o's credentials are the
-// session's.
+// not start (bad configuration or options). o's credentials and signing
+// key are the session's.
 func (s *Session) Ci(ctx context.Context, o pipeline.RunOptions) (*dagger.Directory, error) {
 	p, err := s.pipeline(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if o.Signing, err = s.signing(); err != nil {
 		return nil, err
 	}
 	o.Credentials, o.Git = s.credentials()
