@@ -35,6 +35,7 @@ import (
 	"github.com/goldenci/golden/gitrepo"
 	"github.com/goldenci/golden/policy"
 	"github.com/goldenci/golden/registry"
+	"github.com/goldenci/golden/result"
 	"github.com/goldenci/golden/semver"
 )
 
@@ -78,9 +79,13 @@ type Options struct {
 	// VerifyKey, when set, is a cosign public key (PEM): before anything
 	// is copied, tagged or committed, the source digest must carry a
 	// signature by it and a gates attestation by it saying its run
-	// passed (attest.Verify with RequireGates); else the promotion fails
-	// the gate (exit 1) having moved nothing.
+	// passed (attest.Verify with RequireGates) with each stage of
+	// RequiredStages passed, not skipped; else the promotion fails the
+	// gate (exit 1) having moved nothing.
 	VerifyKey []byte
+	// RequiredStages are the stages a verified image's gates must have
+	// passed (DefaultRequiredStages when empty).
+	RequiredStages []string
 }
 
 // Result is what Promote did.
@@ -340,7 +345,39 @@ func (pr *promotion) verifySource(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s runs %s: refusing to promote it: %w", pr.v.from, res.SourceImage, err)
 	}
-	pr.o.logf("verified %s: signed by key %s, its gates passed", res.SourceImage, rep.Key)
+	required := pr.o.RequiredStages
+	if len(required) == 0 {
+		required = DefaultRequiredStages
+	}
+	for _, name := range required {
+		if st := gateStage(rep.Gates, name); st == nil || st.Status != result.Passed {
+			how := "has no such stage"
+			if st != nil {
+				how = "says it " + string(st.Status)
+			}
+			return exitcode.GateError(fmt.Errorf("%s runs %s: refusing to promote it: its gates attestation %s for stage %q: %w",
+				pr.v.from, res.SourceImage, how, name, attest.ErrNotVerified))
+		}
+	}
+	pr.o.logf("verified %s: signed by key %s, its gates passed (%s)", res.SourceImage, rep.Key, strings.Join(required, ", "))
+	return nil
+}
+
+// DefaultRequiredStages are the stages whose pass a verified image's
+// gates attestation must record: an image published by the modules'
+// publish alone (lint, test and scan skipped) is not promoted.
+var DefaultRequiredStages = []string{"lint", "test", "scan"}
+
+// gateStage is the stage name of g, or nil.
+func gateStage(g *attest.Gates, name string) *attest.GateStage {
+	if g == nil {
+		return nil
+	}
+	for i := range g.Stages {
+		if g.Stages[i].Name == name {
+			return &g.Stages[i]
+		}
+	}
 	return nil
 }
 

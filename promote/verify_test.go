@@ -41,13 +41,15 @@ func TestPromoteVerifiesTheSource(t *testing.T) {
 		f.reg.Host: {Username: canaryRegUser, Password: canaryRegPass}}}}
 	src := f.reg.Repo("acme/go-service")
 	f.reg.PushIndex(t, "acme/go-service-prod", "1.0.0")
-	sign := func(digest string, status result.Status) {
+	sign := func(digest string, status result.Status, stages ...string) {
 		t.Helper()
 		if _, err := attest.Sign(testContext(t), src, digest, key, ropts); err != nil {
 			t.Fatal(err)
 		}
 		run := &result.Run{}
-		run.SetStage(result.Stage{Name: "test", Status: status})
+		for _, st := range stages {
+			run.SetStage(result.Stage{Name: st, Status: status})
+		}
 		gates, err := attest.GatesPredicate(run, "test")
 		if err != nil {
 			t.Fatal(err)
@@ -66,10 +68,15 @@ func TestPromoteVerifiesTheSource(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		status result.Status // "" for unsigned
-	}{{"unsigned", ""}, {"failed", result.Failed}} {
+		stages []string
+	}{
+		{"unsigned", "", nil},
+		{"failed", result.Failed, []string{"lint", "test", "scan"}},
+		{"lint-and-test-skipped", result.Passed, []string{"build", "scan"}}, // the modules' publish alone
+	} {
 		digest := f.reg.PushIndex(t, "acme/go-service", "rc-"+tc.name)
 		if tc.status != "" {
-			sign(digest, tc.status)
+			sign(digest, tc.status, tc.stages...)
 		}
 		f.stage(t, "acme/go-service", "rc-"+tc.name, digest)
 		head, tags := f.head(t), f.reg.Tags(t, "acme/go-service-prod")
@@ -86,7 +93,7 @@ func TestPromoteVerifiesTheSource(t *testing.T) {
 	}
 
 	digest := f.reg.PushIndex(t, "acme/go-service", "rc-good")
-	sign(digest, result.Passed)
+	sign(digest, result.Passed, "lint", "test", "scan", "build")
 	f.stage(t, "acme/go-service", "rc-good", digest)
 	res, err := promote("1.2.0", digest)
 	if err != nil {
