@@ -34,6 +34,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +44,7 @@ import (
 	"dagger.io/dagger/engineconn"
 
 	"github.com/goldenci/golden/exitcode"
+	"github.com/goldenci/golden/gitrepo"
 )
 
 // The environment variables that say where the engine is.
@@ -403,11 +405,34 @@ type paramsResult struct {
 	err    error
 }
 
+// secretEnv are the variables golden reads secrets from (the GitOps
+// credentials, the registry password, the signing key's password): they
+// are golden's own, read where used, and the dagger session it starts
+// does not get them.
+var secretEnv = []string{
+	gitrepo.EnvPassword, gitrepo.EnvToken, gitrepo.EnvSSHKey, gitrepo.EnvSSHPassphrase,
+	envRegistryPassword, envKeyPassword,
+}
+
+// sessionEnv is environ without secretEnv and without any variable that
+// holds a PEM key (a signing key given as --sign-key env://NAME).
+func sessionEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if slices.Contains(secretEnv, name) || strings.Contains(value, "-----BEGIN") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
 // startSessionProcess starts bin's "dagger session", its stderr copied to
 // log; it is stopped when life ends.
 func startSessionProcess(life context.Context, bin string, log io.Writer) (*session, error) {
 	cmd := exec.Command(bin, "session", "--label", "dagger.io/sdk.name:go", "--label", "dagger.io/sdk.version:"+sdkVersion())
-	cmd.Env = os.Environ()
+	cmd.Env = sessionEnv(os.Environ())
 	ownProcessGroup(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -261,5 +262,20 @@ func TestCIHelpEngine(t *testing.T) {
 		if !strings.Contains(got.stdout, want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+}
+
+// TestSessionEnv: the dagger session golden starts gets no secret golden
+// reads from its environment, nor a PEM key.
+func TestSessionEnv(t *testing.T) {
+	t.Parallel()
+	got := sessionEnv([]string{
+		"PATH=/usr/bin", "GOLDEN_GIT_TOKEN=canary-tok", "GOLDEN_REGISTRY_PASSWORD=canary-pw", "COSIGN_PASSWORD=canary-key-pw",
+		"GOLDEN_GIT_SSH_KEY=x", "COSIGN_KEY=-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nabc", "GOLDEN_GIT_TOKEN_FILE=/run/secrets/t",
+		"DAGGER_CLOUD_TOKEN=kept",
+	})
+	want := []string{"PATH=/usr/bin", "GOLDEN_GIT_TOKEN_FILE=/run/secrets/t", "DAGGER_CLOUD_TOKEN=kept"}
+	if !slices.Equal(got, want) {
+		t.Errorf("sessionEnv = %q, want %q", got, want)
 	}
 }
