@@ -13,12 +13,7 @@ func (o *Options) Configure(cfg *config.Config) {
 	if cfg == nil {
 		return
 	}
-	if o.URL == "" {
-		o.URL = cfg.GitOps.Repo
-	}
-	if o.Base == "" {
-		o.Base = cfg.GitOps.Branch
-	}
+	o.Repo.configure(cfg)
 	if o.Image == "" {
 		o.Image = cfg.Image.Repository
 	}
@@ -30,5 +25,32 @@ func (o *Options) Configure(cfg *config.Config) {
 		if o.ToImage == "" {
 			o.ToImage = env.Image
 		}
+	}
+}
+
+// Configure fills in what o leaves out from a service's configuration, as
+// golden bump --config does: the GitOps repository and branch, the image
+// name (image.repository), and, when Path names an environment of
+// gitops.environments, its path. A nil cfg changes nothing.
+func (o *BumpOptions) Configure(cfg *config.Config) {
+	if cfg == nil {
+		return
+	}
+	o.Repo.configure(cfg)
+	if o.Image.Name == "" {
+		o.Image.Name = cfg.Image.Repository
+	}
+	if env, ok := cfg.GitOps.Environments[o.Path]; ok {
+		o.Path = env.Path
+	}
+}
+
+// configure fills in the GitOps repository and branch.
+func (r *Repo) configure(cfg *config.Config) {
+	if r.URL == "" {
+		r.URL = cfg.GitOps.Repo
+	}
+	if r.Base == "" {
+		r.Base = cfg.GitOps.Branch
 	}
 }

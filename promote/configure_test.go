@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/goldenci/golden/config"
+	"github.com/goldenci/golden/gitops"
 )
 
 func TestConfigure(t *testing.T) {
@@ -46,5 +47,31 @@ func TestConfigure(t *testing.T) {
 	nothing.Configure(nil)
 	if nothing.From != "staging" || nothing.URL != "" {
 		t.Errorf("Configure(nil) changed %+v", nothing)
+	}
+}
+
+func TestBumpConfigure(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default(config.Go)
+	cfg.Image.Repository = "ghcr.io/acme/api"
+	cfg.GitOps.Repo, cfg.GitOps.Branch = "https://git.example.com/acme/gitops.git", "main"
+	cfg.GitOps.Environments = map[string]config.Environment{"staging": {Path: "overlays/staging"}}
+	for _, tc := range []struct {
+		name     string
+		in, want BumpOptions
+	}{
+		{"names from the configuration",
+			BumpOptions{Path: "staging", Image: gitops.Image{Tag: "1.2.3"}},
+			BumpOptions{Repo: Repo{URL: "https://git.example.com/acme/gitops.git", Base: "main"}, Path: "overlays/staging",
+				Image: gitops.Image{Name: "ghcr.io/acme/api", Tag: "1.2.3"}}},
+		{"options beat the configuration; paths are kept",
+			BumpOptions{Repo: Repo{URL: "file:///srv/gitops.git", Base: "release"}, Path: "envs/qa", Image: gitops.Image{Name: "api", Tag: "1"}},
+			BumpOptions{Repo: Repo{URL: "file:///srv/gitops.git", Base: "release"}, Path: "envs/qa", Image: gitops.Image{Name: "api", Tag: "1"}}},
+	} {
+		got := tc.in
+		got.Configure(cfg)
+		if d := cmp.Diff(tc.want, got, cmpopts.IgnoreFields(Repo{}, "Now")); d != "" {
+			t.Errorf("%s: Configure (-want +got):\n%s", tc.name, d)
+		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
+	"github.com/goldenci/golden/config"
 	"github.com/goldenci/golden/exitcode"
 	"github.com/goldenci/golden/gitops"
 	"github.com/goldenci/golden/gitrepo"
@@ -38,7 +40,7 @@ appear in output, errors, the result file or commit messages.`
 var bumpCmd = &command{
 	Name:    "bump",
 	Summary: "set the image an environment of a GitOps repository runs, commit and push",
-	Usage:   "bump --repo URL|PATH --path DIR|FILE --image NAME (--tag T | --digest sha256:... | both) [flags]",
+	Usage:   "bump (--repo URL|PATH --path DIR|FILE --image NAME | --config golden.yaml --path ENV) (--tag T | --digest sha256:... | both) [flags]",
 	Help: `Bump clones the GitOps repository (shallow, one branch), sets the image
 NAME in the environment --path to the tag and/or digest, commits with a
 message such as "bump go-service in overlays/staging to 1.2.3@sha256:0123…"
@@ -120,6 +122,16 @@ func (g *gitFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.policyNS, "policy-namespace", "a Rego package of --policy whose rules are evaluated (`NS`, repeatable; default main)")
 }
 
+// configurePolicy takes the policies of the service's configuration
+// (policy.dir, relative to the golden.yaml at cfgPath) unless --policy
+// named some.
+func (g *gitFlags) configurePolicy(cfgPath string, cfg *config.Config) {
+	if g.policyDir == "" && cfg.Policy.Dir != "" {
+		g.policyDir = filepath.Join(filepath.Dir(cfgPath), filepath.FromSlash(cfg.Policy.Dir))
+		g.policyNS = append(g.policyNS, cfg.Policy.Namespaces...)
+	}
+}
+
 // repo builds the promote.Repo from the flags and the environment.
 func (g *gitFlags) toRepo(e *Env, progress io.Writer) (promote.Repo, gitops.Options, error) {
 	if strings.TrimSpace(g.repo) == "" {
@@ -177,6 +189,7 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 	newName := fs.String("new-name", "", "also change the image repository to `REPO` (kustomize newName); without it the repository stays")
 	sourceCommit := fs.String("source-commit", "", "the application commit `SHA` the image was built from (default $GITHUB_SHA, $CI_COMMIT_SHA)")
 	message := fs.String("message", "", "commit `SUBJECT` instead of \"bump NAME in PATH to TAG@DIGEST\" (the trailers follow)")
+	configPath := fs.String("config", "", "a service's golden.yaml `FILE`: --path may name an environment of its gitops.environments, and it gives --repo, --base, --image and --policy")
 	resultPath := resultFlag(fs, e)
 	if err := c.parseFlags(e, fs, args); err != nil {
 		return err
@@ -185,10 +198,21 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 	started := e.Now()
 	progress := linewriter.New(e.Stderr, "golden bump: ")
 	res, err := func() (*promote.BumpResult, error) {
-		if strings.TrimSpace(*image) == "" {
+		opts := promote.BumpOptions{Path: *path, Image: gitops.Image{Name: *image, NewName: *newName, Tag: *tag, Digest: *digest}}
+		if *configPath != "" {
+			cfg, err := readConfig(*configPath)
+			if err != nil {
+				return nil, err
+			}
+			opts.Repo = promote.Repo{URL: g.repo, Base: g.base}
+			opts.Configure(cfg)
+			g.repo, g.base = opts.URL, opts.Base
+			g.configurePolicy(*configPath, cfg)
+		}
+		if strings.TrimSpace(opts.Image.Name) == "" {
 			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")
 		}
-		if strings.TrimSpace(*path) == "" {
+		if strings.TrimSpace(opts.Path) == "" {
 			return nil, exitcode.Inputf("--path is required: the environment's directory or file, e.g. overlays/staging")
 		}
 		if *tag == "" && *digest == "" {
@@ -204,8 +228,8 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 		}
 		return promote.Bump(ctx, promote.BumpOptions{
 			Repo:         repo,
-			Path:         *path,
-			Image:        gitops.Image{Name: *image, NewName: *newName, Tag: *tag, Digest: *digest},
+			Path:         opts.Path,
+			Image:        opts.Image,
 			GitOps:       gopts,
 			SourceCommit: src,
 			Message:      *message,

@@ -496,4 +496,24 @@ func TestBumpPolicy(t *testing.T) {
 	if ok.code != 0 || !strings.Contains(ok.stdout, "policy passed:") {
 		t.Errorf("compliant bump: exit %d\n%s\n%s", ok.code, ok.stdout, ok.stderr)
 	}
+
+	// The same through the service's golden.yaml: policy.dir beside it,
+	// the repository, the image and the environments by name.
+	svc := t.TempDir()
+	if err := os.CopyFS(filepath.Join(svc, "policy"), os.DirFS(policies)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(svc, "golden.yaml")
+	testtool.WriteFiles(t, svc, map[string]string{"golden.yaml": "language: go\nimage: {repository: " + exampleImage + "}\npolicy: {dir: policy}\n" +
+		"gitops:\n  repo: " + repo + "\n  environments:\n    dev: {path: overlays/dev}\n    staging: {path: overlays/staging}\n"})
+	head = gitserver.Head(t, repo, "main")
+	if got := golden(t, nil, "bump", "--config", cfg, "--path", "dev", "--tag", "0.3.0"); got.code != exitcode.Failed || !strings.Contains(got.stderr, "runs as root") {
+		t.Errorf("--config, root container: exit %d\n%s", got.code, got.stderr)
+	}
+	if gitserver.Head(t, repo, "main") != head {
+		t.Error("the refused bump pushed")
+	}
+	if got := golden(t, nil, "bump", "--config", cfg, "--path", "staging", "--tag", "0.3.0"); got.code != 0 || !strings.Contains(got.stdout, "policy passed:") {
+		t.Errorf("--config, compliant bump: exit %d\n%s\n%s", got.code, got.stdout, got.stderr)
+	}
 }

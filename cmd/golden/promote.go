@@ -194,11 +194,7 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 			opts.Repo = promote.Repo{URL: g.repo, Base: g.base}
 			opts.Configure(cfg)
 			g.repo, g.base = opts.URL, opts.Base
-			if g.policyDir == "" && cfg.Policy.Dir != "" {
-				// Relative to the service, where its golden.yaml is.
-				g.policyDir = filepath.Join(filepath.Dir(*configPath), filepath.FromSlash(cfg.Policy.Dir))
-				g.policyNS = append(g.policyNS, cfg.Policy.Namespaces...)
-			}
+			g.configurePolicy(*configPath, cfg)
 			if env, ok := cfg.GitOps.Environments[*to]; ok && keyRef == "" && env.VerifyKey != "" {
 				// Relative to the service, where its golden.yaml is.
 				keyRef = filepath.Join(filepath.Dir(*configPath), filepath.FromSlash(env.VerifyKey))
