@@ -13,7 +13,7 @@ func (o *Options) Configure(cfg *config.Config) {
 	if cfg == nil {
 		return
 	}
-	o.Repo.configure(cfg)
+	o.configure(cfg)
 	if o.Image == "" {
 		o.Image = cfg.Image.Repository
 	}
@@ -36,7 +36,7 @@ func (o *BumpOptions) Configure(cfg *config.Config) {
 	if cfg == nil {
 		return
 	}
-	o.Repo.configure(cfg)
+	o.configure(cfg)
 	if o.Image.Name == "" {
 		o.Image.Name = cfg.Image.Repository
 	}

@@ -122,14 +122,27 @@ func (g *gitFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.policyNS, "policy-namespace", "a Rego package of --policy whose rules are evaluated (`NS`, repeatable; default main)")
 }
 
-// configurePolicy takes the policies of the service's configuration
-// (policy.dir, relative to the golden.yaml at cfgPath) unless --policy
-// named some.
-func (g *gitFlags) configurePolicy(cfgPath string, cfg *config.Config) {
+// applyConfig reads the service's golden.yaml at path (nothing when path
+// is empty) and lets configure fill in the options from it, starting from
+// the flags' repository and base branch; it takes back the repository and
+// branch, and the policies (policy.dir, relative to the golden.yaml)
+// unless --policy named some.
+func (g *gitFlags) applyConfig(path string, repo *promote.Repo, configure func(*config.Config)) (*config.Config, error) {
+	if path == "" {
+		return nil, nil
+	}
+	cfg, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	*repo = promote.Repo{URL: g.repo, Base: g.base}
+	configure(cfg)
+	g.repo, g.base = repo.URL, repo.Base
 	if g.policyDir == "" && cfg.Policy.Dir != "" {
-		g.policyDir = filepath.Join(filepath.Dir(cfgPath), filepath.FromSlash(cfg.Policy.Dir))
+		g.policyDir = filepath.Join(filepath.Dir(path), filepath.FromSlash(cfg.Policy.Dir))
 		g.policyNS = append(g.policyNS, cfg.Policy.Namespaces...)
 	}
+	return cfg, nil
 }
 
 // repo builds the promote.Repo from the flags and the environment.
@@ -199,15 +212,8 @@ func runBump(ctx context.Context, e *Env, args []string) error {
 	progress := linewriter.New(e.Stderr, "golden bump: ")
 	res, err := func() (*promote.BumpResult, error) {
 		opts := promote.BumpOptions{Path: *path, Image: gitops.Image{Name: *image, NewName: *newName, Tag: *tag, Digest: *digest}}
-		if *configPath != "" {
-			cfg, err := readConfig(*configPath)
-			if err != nil {
-				return nil, err
-			}
-			opts.Repo = promote.Repo{URL: g.repo, Base: g.base}
-			opts.Configure(cfg)
-			g.repo, g.base = opts.URL, opts.Base
-			g.configurePolicy(*configPath, cfg)
+		if _, err := g.applyConfig(*configPath, &opts.Repo, opts.Configure); err != nil {
+			return nil, err
 		}
 		if strings.TrimSpace(opts.Image.Name) == "" {
 			return nil, exitcode.Inputf("--image is required: the image name as the manifests know it")

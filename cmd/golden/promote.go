@@ -186,22 +186,17 @@ func runPromote(ctx context.Context, e *Env, args []string) error {
 		}
 		opts := promote.Options{Image: *image, From: *from, To: *to, ToImage: *toImage}
 		keyRef := *verifyKey
-		if *configPath != "" {
-			cfg, err := readConfig(*configPath)
-			if err != nil {
-				return nil, err
-			}
-			opts.Repo = promote.Repo{URL: g.repo, Base: g.base}
-			opts.Configure(cfg)
-			g.repo, g.base = opts.URL, opts.Base
-			g.configurePolicy(*configPath, cfg)
-			if env, ok := cfg.GitOps.Environments[*to]; ok && keyRef == "" && env.VerifyKey != "" {
+		cfg, err := g.applyConfig(*configPath, &opts.Repo, opts.Configure)
+		if err != nil {
+			return nil, err
+		}
+		if cfg != nil && keyRef == "" {
+			if env := cfg.GitOps.Environments[*to]; env.VerifyKey != "" {
 				// Relative to the service, where its golden.yaml is.
 				keyRef = filepath.Join(filepath.Dir(*configPath), filepath.FromSlash(env.VerifyKey))
 			}
 		}
 		if keyRef != "" {
-			var err error
 			if opts.VerifyKey, err = readKeyFlag(e, "verify-key", keyRef); err != nil {
 				return nil, err
 			}
