@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -268,8 +269,24 @@ type GateCoverage struct {
 	Patch      *result.PatchCoverage `json:"patch,omitempty"`
 }
 
-// GatesOf summarises run as a gates predicate; version is golden's.
+// NotGates are the stages that act on an image rather than judge it:
+// publishing, signing, verifying and moving it. GatesOf leaves them out,
+// so that a gates attestation says the same whenever it is written (at
+// publish, or later with golden attest on the run's result, after a
+// publish whose signing failed).
+var NotGates = []string{"publish", "bump", "promote", "attest", "verify"}
+
+// GatesOf summarises run as a gates predicate (without the NotGates
+// stages); version is golden's.
 func GatesOf(run *result.Run, version string) Gates {
+	gated := *run
+	gated.Stages = nil
+	for _, s := range run.Stages {
+		if !slices.Contains(NotGates, s.Name) {
+			gated.Stages = append(gated.Stages, s)
+		}
+	}
+	run = &gated
 	g := Gates{
 		Status: run.Status(), Golden: version, Source: run.Source, Stages: []GateStage{},
 		StartedAt: utc(run.StartedAt), FinishedAt: utc(run.UpdatedAt),

@@ -152,3 +152,19 @@ func TestPredicateTypeURI(t *testing.T) {
 		}
 	}
 }
+
+// TestGatesLeaveOutWhatActsOnTheImage: a publish that errored (its
+// signing failed, say) and earlier attest or verify stages are not gates;
+// the gates say what the judging stages said.
+func TestGatesLeaveOutWhatActsOnTheImage(t *testing.T) {
+	t.Parallel()
+	run := &result.Run{}
+	run.SetStage(result.Stage{Name: "lint", Status: result.Passed})
+	run.SetStage(result.Stage{Name: "test", Status: result.Passed})
+	run.SetStage(result.Stage{Name: "publish", Status: result.Errored})
+	run.SetStage(result.Stage{Name: "attest", Status: result.Errored})
+	g := GatesOf(run, "test")
+	if g.Status != result.Passed || len(g.Stages) != 2 || g.Stages[0].Name != "lint" || g.Stages[1].Name != "test" {
+		t.Errorf("gates = %+v", g)
+	}
+}

@@ -116,7 +116,7 @@ func runAttest(ctx context.Context, e *Env, args []string) error {
 		if err != nil {
 			return nil, exitcode.InputError(err)
 		}
-		in := attest.ReleaseInput{Run: gatesRun(run), Version: version()}
+		in := attest.ReleaseInput{Run: run, Version: version()}
 		if in.Provenance, err = p.provenance(e, run); err != nil {
 			return nil, err
 		}
@@ -144,19 +144,6 @@ func runAttest(ctx context.Context, e *Env, args []string) error {
 		}
 		r.SetStage(st)
 	})
-}
-
-// gatesRun is run without the stages that are not gates of the image: an
-// earlier attest or verify.
-func gatesRun(run *result.Run) *result.Run {
-	out := *run
-	out.Stages = nil
-	for _, s := range run.Stages {
-		if s.Name != "attest" && s.Name != "verify" {
-			out.Stages = append(out.Stages, s)
-		}
-	}
-	return &out
 }
 
 func printReleased(e *Env, rel *attest.Released) error {
